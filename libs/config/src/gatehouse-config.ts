@@ -1,0 +1,57 @@
+import type { KeyObject } from 'node:crypto';
+
+export const AUDIENCES = ['web', 'api', 'a2a', 'mcp'] as const;
+export type Audience = (typeof AUDIENCES)[number];
+
+/** Where the signing secret came from; shown by `gatehouse config security show`. */
+export type SecretSource = 'default' | 'environment' | 'file';
+
+/**
+ * The validated security settings. Injected by class token; built only by `loadGatehouseConfig`.
+ * The secret itself is held as a KeyObject, so it is never serialised by accident.
+ */
+export abstract class SecurityConfig {
+  /** True only for `PLATFORM_ENV=dev`. */
+  readonly isDevelopment: boolean;
+  /** The raw `PLATFORM_ENV` value (undefined when unset). */
+  readonly platformEnv: string | undefined;
+  readonly issuer: string;
+  readonly accessTokenExpiration: number;
+  readonly refreshTokenExpiration: number;
+  readonly audiences: readonly Audience[];
+  readonly signingKey: KeyObject;
+  readonly secretSource: SecretSource;
+  /** Short SHA-256 fingerprint of the secret; also the JWT `kid`. */
+  readonly secretFingerprint: string;
+  /** True when signing with the public built-in development secret. */
+  readonly usesDefaultSecret: boolean;
+  readonly bcryptCost: number;
+  readonly allowRegistration: boolean;
+  readonly loginMaxFailures: number;
+  readonly authRateLimit: number;
+  readonly trustProxy: boolean;
+}
+
+export abstract class HttpConfig {
+  readonly port: number;
+  readonly host: string;
+}
+
+export abstract class DatabaseConfig {
+  /** Unset means: run the embedded PostgreSQL in `dataDir`. */
+  readonly url: string | undefined;
+  readonly dataDir: string;
+}
+
+export abstract class RedisConfig {
+  readonly url: string | undefined;
+}
+
+export interface GatehouseConfig {
+  readonly security: SecurityConfig;
+  readonly http: HttpConfig;
+  readonly database: DatabaseConfig;
+  readonly redis: RedisConfig;
+  /** Settings that are valid but deserve a warning at start-up. */
+  readonly warnings: readonly string[];
+}

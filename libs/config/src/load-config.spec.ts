@@ -1,0 +1,351 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { summariseSecurity } from './describe-config.js';
+import type { GatehouseConfig } from './gatehouse-config.js';
+import { DEFAULT_JWT_SECRET, type Environment, fingerprintSecret, loadGatehouseConfig } from './load-config.js';
+
+const STRONG_SECRET = 'x'.repeat(32);
+/** A minimal valid production environment. */
+const PROD: Environment = { PLATFORM_JWT_SECRET: STRONG_SECRET, JWT_ISSUER: 'gatehouse-test' };
+const DEV: Environment = { PLATFORM_ENV: 'dev' };
+
+const dir = mkdtempSync(join(tmpdir(), 'gatehouse-config-'));
+function file(name: string, content: string): string {
+  const path = join(dir, name);
+  writeFileSync(path, content);
+  return path;
+}
+
+function load(env: Environment): GatehouseConfig {
+  const result = loadGatehouseConfig(env);
+  if (!result.ok) throw new Error(`expected a valid configuration, got:\n${result.problems.join('\n')}`);
+  return result.config;
+}
+
+function problemsOf(env: Environment): readonly string[] {
+  const result = loadGatehouseConfig(env);
+  if (result.ok) throw new Error('expected configuration problems, got a valid configuration');
+  return result.problems;
+}
+
+describe('defaults', () => {
+  const config = load(DEV);
+  it.each([
+    ['issuer in dev', config.security.issuer, 'gatehouse-local'],
+    ['access token expiration', config.security.accessTokenExpiration, 2_592_000],
+    ['refresh token expiration', config.security.refreshTokenExpiration, 15_552_000],
+    ['audiences', config.security.audiences, ['web', 'api', 'a2a', 'mcp']],
+    ['secret source', config.security.secretSource, 'default'],
+    ['database url (embedded)', config.database.url, undefined],
+    ['data directory', config.database.dataDir, '.data'],
+    ['redis url (in-process)', config.redis.url, undefined],
+    ['port', config.http.port, 3000],
+    ['host', config.http.host, '127.0.0.1'],
+    ['bcrypt cost', config.security.bcryptCost, 12],
+    ['registration', config.security.allowRegistration, true],
+    ['login failures before 429', config.security.loginMaxFailures, 10],
+    ['auth rate limit', config.security.authRateLimit, 60],
+    ['trust proxy', config.security.trustProxy, false],
+  ])('%s', (_name, actual, expected) => {
+    expect(actual).toEqual(expected);
+  });
+});
+
+describe('PLATFORM_ENV', () => {
+  it.each([
+    ['unset', undefined, false, false],
+    ['dev', 'dev', true, false],
+    ['production', 'production', false, false],
+    ['development', 'development', false, true],
+    ['local', 'local', false, true],
+    ['test', 'test', false, true],
+    ['DEV (case matters)', 'DEV', false, true],
+  ])('%s → development mode %s, warning %s', (_name, value, isDevelopment, warns) => {
+    const config = load({ ...PROD, PLATFORM_ENV: value });
+    expect(config.security.isDevelopment).toBe(isDevelopment);
+    const warning = config.warnings.find((w) => w.startsWith('PLATFORM_ENV='));
+    if (warns) expect(warning).toContain('runs in production mode');
+    else expect(warning).toBeUndefined();
+  });
+
+  it('requires JWT_ISSUER outside dev', () => {
+    expect(problemsOf({ PLATFORM_JWT_SECRET: STRONG_SECRET })).toEqual([
+      'JWT_ISSUER: is required outside dev; allowed: a non-empty string (required outside dev)',
+    ]);
+  });
+
+  it('warns in dev that the built-in secret is in use', () => {
+    expect(load(DEV).warnings.join('\n')).toContain('built-in development JWT secret');
+  });
+});
+
+describe('JWT_ACCESS_TOKEN_EXPIRATION and its alias PLATFORM_JWT_TTL', () => {
+  const range = 'allowed: an integer number of seconds from 1 to 31536000 (1 year)';
+  it.each([
+    ['1', 1],
+    ['31536000', 31_536_000],
+    [' 3600 ', 3600],
+  ])('accepts %j', (value, expected) => {
+    expect(load({ ...DEV, JWT_ACCESS_TOKEN_EXPIRATION: value }).security.accessTokenExpiration).toBe(expected);
+  });
+
+  it.each([
+    ['0', `JWT_ACCESS_TOKEN_EXPIRATION: 0 is too small; ${range}`],
+    ['-5', `JWT_ACCESS_TOKEN_EXPIRATION: -5 is too small; ${range}`],
+    [
+      '31536001',
+      `JWT_ACCESS_TOKEN_EXPIRATION: 31536001 is too large; ${range}. Expirations are in seconds, not milliseconds (31536000 seconds is 1 year)`,
+    ],
+    ['1.5', `JWT_ACCESS_TOKEN_EXPIRATION: 1.5 is not a whole number; ${range}`],
+    ['30d', `JWT_ACCESS_TOKEN_EXPIRATION: "30d" is not a number; ${range}`],
+    ['', `JWT_ACCESS_TOKEN_EXPIRATION: is set but empty; ${range}`],
+  ])('rejects %j with one line naming the variable and its range', (value, line) => {
+    expect(problemsOf({ ...DEV, JWT_ACCESS_TOKEN_EXPIRATION: value })).toEqual([line]);
+  });
+
+  it('takes PLATFORM_JWT_TTL alone', () => {
+    expect(load({ ...DEV, PLATFORM_JWT_TTL: '600' }).security.accessTokenExpiration).toBe(600);
+  });
+
+  it('validates PLATFORM_JWT_TTL under its own name', () => {
+    expect(problemsOf({ ...DEV, PLATFORM_JWT_TTL: '0' })).toEqual([`PLATFORM_JWT_TTL: 0 is too small; ${range}`]);
+  });
+
+  it('accepts both when they agree', () => {
+    const env = { ...DEV, PLATFORM_JWT_TTL: '600', JWT_ACCESS_TOKEN_EXPIRATION: '600' };
+    expect(load(env).security.accessTokenExpiration).toBe(600);
+  });
+
+  it('fails naming both when they differ', () => {
+    const [line] = problemsOf({ ...DEV, PLATFORM_JWT_TTL: '600', JWT_ACCESS_TOKEN_EXPIRATION: '900' });
+    expect(line).toMatch(/^PLATFORM_JWT_TTL and JWT_ACCESS_TOKEN_EXPIRATION: both are set, to different values \(600 and 900\)/);
+  });
+});
+
+describe('JWT_REFRESH_TOKEN_EXPIRATION', () => {
+  it.each([['1'], ['15552000'], ['63072000']])('accepts %s', (value) => {
+    expect(load({ ...DEV, JWT_REFRESH_TOKEN_EXPIRATION: value }).security.refreshTokenExpiration).toBe(Number(value));
+  });
+  it.each([['0'], ['-1'], ['soon']])('rejects %s', (value) => {
+    const [line] = problemsOf({ ...DEV, JWT_REFRESH_TOKEN_EXPIRATION: value });
+    expect(line).toMatch(/^JWT_REFRESH_TOKEN_EXPIRATION: .*; allowed: an integer number of seconds greater than 0$/);
+  });
+});
+
+describe('JWT_ISSUER', () => {
+  it('trims whitespace', () => {
+    expect(load({ ...PROD, JWT_ISSUER: '  gatehouse-prod ' }).security.issuer).toBe('gatehouse-prod');
+  });
+  it.each([[''], ['   ']])('rejects %j', (value) => {
+    expect(problemsOf({ ...PROD, JWT_ISSUER: value })).toEqual([
+      'JWT_ISSUER: is set but empty; allowed: a non-empty string (required outside dev)',
+    ]);
+  });
+});
+
+describe('JWT_AUDIENCES', () => {
+  const allowed = 'allowed: a non-empty comma-separated list of web, api, a2a, mcp';
+  it.each([
+    ['web', ['web']],
+    ['web,api', ['web', 'api']],
+    [' web , mcp ', ['web', 'mcp']],
+    ['api,api,web,api', ['api', 'web']],
+    ['mcp,a2a,api,web', ['mcp', 'a2a', 'api', 'web']],
+  ])('%j → %j', (value, expected) => {
+    expect(load({ ...DEV, JWT_AUDIENCES: value }).security.audiences).toEqual(expected);
+  });
+
+  it.each([
+    ['', `JWT_AUDIENCES: is set but empty; ${allowed}`],
+    [' , ', `JWT_AUDIENCES: has an empty entry; ${allowed}`],
+    ['web,,api', `JWT_AUDIENCES: has an empty entry; ${allowed}`],
+    ['web,mobile', `JWT_AUDIENCES: "mobile" is not a known audience; ${allowed}`],
+    ['Web', `JWT_AUDIENCES: "Web" is not a known audience; ${allowed}`],
+  ])('rejects %j', (value, line) => {
+    expect(problemsOf({ ...DEV, JWT_AUDIENCES: value })).toEqual([line]);
+  });
+});
+
+describe('the signing secret', () => {
+  const tooShort = 'allowed: a secret of at least 32 bytes outside dev; generate one with `gatehouse secret generate`';
+
+  it('outside dev, accepts a secret of exactly 32 bytes', () => {
+    expect(load(PROD).security.secretSource).toBe('environment');
+  });
+
+  it('outside dev, rejects a 31-byte secret without echoing it', () => {
+    const secret = 's'.repeat(31);
+    const problems = problemsOf({ ...PROD, PLATFORM_JWT_SECRET: secret });
+    expect(problems).toEqual([`PLATFORM_JWT_SECRET: is only 31 bytes long; ${tooShort}`]);
+    expect(problems.join('\n')).not.toContain(secret);
+  });
+
+  it('counts bytes, not characters', () => {
+    // 16 two-byte characters are 32 bytes.
+    expect(load({ ...PROD, PLATFORM_JWT_SECRET: 'é'.repeat(16) }).security.secretSource).toBe('environment');
+  });
+
+  it('in dev, accepts a short custom secret', () => {
+    expect(load({ ...DEV, PLATFORM_JWT_SECRET: 'short' }).security.usesDefaultSecret).toBe(false);
+  });
+
+  it('outside dev with no secret, starts with the default secret flagged', () => {
+    const config = load({ JWT_ISSUER: 'gatehouse-test' });
+    expect(config.security.usesDefaultSecret).toBe(true);
+    expect(config.security.secretSource).toBe('default');
+  });
+
+  it('treats the built-in secret given explicitly as the default', () => {
+    const config = load({ ...PROD, PLATFORM_JWT_SECRET: DEFAULT_JWT_SECRET });
+    expect(config.security.usesDefaultSecret).toBe(true);
+  });
+
+  it('rejects an empty PLATFORM_JWT_SECRET instead of falling back to the default', () => {
+    expect(problemsOf({ ...PROD, PLATFORM_JWT_SECRET: '' })).toEqual([
+      `PLATFORM_JWT_SECRET: is set but empty; ${tooShort}`,
+    ]);
+  });
+
+  it('reads PLATFORM_JWT_SECRET_FILE and trims the trailing newline', () => {
+    const secret = 'f'.repeat(40);
+    const config = load({ JWT_ISSUER: 'gatehouse-test', PLATFORM_JWT_SECRET_FILE: file('secret', `${secret}\n`) });
+    expect(config.security.secretSource).toBe('file');
+    expect(config.security.secretFingerprint).toBe(fingerprintSecret(secret));
+    expect(config.security.signingKey.export().toString()).toBe(secret);
+  });
+
+  it('applies the length rule to a secret read from a file', () => {
+    const path = file('short-secret', 'short\n');
+    expect(problemsOf({ JWT_ISSUER: 'gatehouse-test', PLATFORM_JWT_SECRET_FILE: path })).toEqual([
+      `PLATFORM_JWT_SECRET_FILE (${path}): is only 5 bytes long; ${tooShort}`,
+    ]);
+  });
+
+  it.each([
+    ['both variables set', { PLATFORM_JWT_SECRET: STRONG_SECRET, PLATFORM_JWT_SECRET_FILE: '/dev/null' }, /^PLATFORM_JWT_SECRET and PLATFORM_JWT_SECRET_FILE: both are set/],
+    ['a missing file', { PLATFORM_JWT_SECRET_FILE: join(dir, 'missing') }, /^PLATFORM_JWT_SECRET_FILE: cannot read .*missing \(ENOENT\)/],
+    ['an empty file', { PLATFORM_JWT_SECRET_FILE: file('empty', '\n') }, /^PLATFORM_JWT_SECRET_FILE: .*empty is empty/],
+  ])('rejects %s', (_name, env, pattern) => {
+    const problems = problemsOf({ JWT_ISSUER: 'gatehouse-test', ...env });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(pattern);
+  });
+});
+
+describe('other settings', () => {
+  it.each([
+    ['BCRYPT_COST', '10', PROD, (c: GatehouseConfig) => c.security.bcryptCost, 10],
+    ['BCRYPT_COST', '15', PROD, (c: GatehouseConfig) => c.security.bcryptCost, 15],
+    ['BCRYPT_COST', '4', DEV, (c: GatehouseConfig) => c.security.bcryptCost, 4],
+    ['ALLOW_REGISTRATION', 'false', DEV, (c: GatehouseConfig) => c.security.allowRegistration, false],
+    ['TRUST_PROXY', 'true', DEV, (c: GatehouseConfig) => c.security.trustProxy, true],
+    ['LOGIN_MAX_FAILURES', '1', DEV, (c: GatehouseConfig) => c.security.loginMaxFailures, 1],
+    ['AUTH_RATE_LIMIT', '1', DEV, (c: GatehouseConfig) => c.security.authRateLimit, 1],
+    ['PORT', '0', DEV, (c: GatehouseConfig) => c.http.port, 0],
+    ['DATABASE_URL', 'postgresql://u@db:5432/g', DEV, (c: GatehouseConfig) => c.database.url, 'postgresql://u@db:5432/g'],
+    ['REDIS_URL', 'redis://127.0.0.1:6379', DEV, (c: GatehouseConfig) => c.redis.url, 'redis://127.0.0.1:6379'],
+    ['GATEHOUSE_DATA_DIR', '/var/lib/gatehouse', DEV, (c: GatehouseConfig) => c.database.dataDir, '/var/lib/gatehouse'],
+  ])('%s=%s is accepted', (variable, value, base, pick, expected) => {
+    expect(pick(load({ ...base, [variable]: value }))).toEqual(expected);
+  });
+
+  it.each([
+    ['BCRYPT_COST', '9', PROD, 'BCRYPT_COST: 9 is too small; allowed: an integer from 10 to 15'],
+    ['BCRYPT_COST', '16', PROD, 'BCRYPT_COST: 16 is too large; allowed: an integer from 10 to 15'],
+    ['BCRYPT_COST', '3', DEV, 'BCRYPT_COST: 3 is too small; allowed: an integer from 4 to 15 (dev)'],
+    ['ALLOW_REGISTRATION', 'maybe', DEV, 'ALLOW_REGISTRATION: "maybe" is not a boolean; allowed: true or false'],
+    ['TRUST_PROXY', '2', DEV, 'TRUST_PROXY: "2" is not a boolean; allowed: true or false'],
+    ['LOGIN_MAX_FAILURES', '0', DEV, 'LOGIN_MAX_FAILURES: 0 is too small; allowed: an integer of at least 1'],
+    ['AUTH_RATE_LIMIT', '0', DEV, 'AUTH_RATE_LIMIT: 0 is too small; allowed: an integer of at least 1'],
+    ['PORT', '65536', DEV, 'PORT: 65536 is too large; allowed: an integer from 0 to 65535'],
+    ['DATABASE_URL', 'mysql://db/x', DEV, 'DATABASE_URL: "mysql://db/x" is not a valid URL of the right kind; allowed: a postgres:// or postgresql:// URL, or unset for the embedded PostgreSQL'],
+    ['REDIS_URL', 'http://cache', DEV, 'REDIS_URL: "http://cache" is not a valid URL of the right kind; allowed: a redis:// or rediss:// URL, or unset for in-process counters'],
+  ])('%s=%s is rejected', (variable, value, base, line) => {
+    expect(problemsOf({ ...base, [variable]: value })).toEqual([line]);
+  });
+});
+
+describe('several problems', () => {
+  it('are all reported together, one line each', () => {
+    const problems = problemsOf({
+      PLATFORM_JWT_SECRET: 'short',
+      JWT_ACCESS_TOKEN_EXPIRATION: '0',
+      JWT_AUDIENCES: 'web,desktop',
+      BCRYPT_COST: '99',
+    });
+    expect(problems.map((line) => line.split(':')[0]).sort()).toEqual([
+      'BCRYPT_COST',
+      'JWT_ACCESS_TOKEN_EXPIRATION',
+      'JWT_AUDIENCES',
+      'JWT_ISSUER',
+      'PLATFORM_JWT_SECRET',
+    ]);
+  });
+});
+
+describe('the YAML profile (GATEHOUSE_PROFILE)', () => {
+  const profile = file(
+    'profile.yaml',
+    [
+      'security:',
+      '  jwt_issuer: "gatehouse-staging"',
+      '  jwt_access_token_expiration: 86400',
+      '  jwt_refresh_token_expiration: 7776000',
+      '  jwt_audiences:',
+      '    - web',
+      '    - api',
+      '',
+    ].join('\n'),
+  );
+
+  it('supplies the security settings', () => {
+    const { security } = load({ PLATFORM_JWT_SECRET: STRONG_SECRET, GATEHOUSE_PROFILE: profile });
+    expect(summariseSecurity(security)).toMatchObject({
+      issuer: 'gatehouse-staging',
+      access_token_expiration: { seconds: 86_400, human: '1 day' },
+      refresh_token_expiration: { seconds: 7_776_000, human: '90 days' },
+      audiences: ['web', 'api'],
+    });
+  });
+
+  it('is overridden by the environment, setting by setting', () => {
+    const { security } = load({
+      PLATFORM_JWT_SECRET: STRONG_SECRET,
+      GATEHOUSE_PROFILE: profile,
+      JWT_ISSUER: 'from-env',
+      JWT_AUDIENCES: 'mcp',
+    });
+    expect([security.issuer, security.accessTokenExpiration, security.audiences]).toEqual(['from-env', 86_400, ['mcp']]);
+  });
+
+  it('is overridden by the PLATFORM_JWT_TTL alias too', () => {
+    const env = { PLATFORM_JWT_SECRET: STRONG_SECRET, GATEHOUSE_PROFILE: profile, PLATFORM_JWT_TTL: '60' };
+    expect(load(env).security.accessTokenExpiration).toBe(60);
+  });
+
+  it('names the YAML key and file of an invalid value', () => {
+    const bad = file('bad.yaml', 'security:\n  jwt_issuer: x\n  jwt_access_token_expiration: 2592000000\n  jwt_audiences: [web, desktop]\n');
+    const problems = problemsOf({ PLATFORM_JWT_SECRET: STRONG_SECRET, GATEHOUSE_PROFILE: bad });
+    expect(problems).toHaveLength(2);
+    expect(problems[0]).toMatch(new RegExp(`^security\\.jwt_access_token_expiration in ${bad}: 2592000000 is too large; .* seconds, not milliseconds`));
+    expect(problems[1]).toMatch(new RegExp(`^security\\.jwt_audiences in ${bad}: "desktop" is not a known audience`));
+  });
+
+  it.each([
+    ['an unknown key', 'security:\n  jwt_issuer: x\n  jwt_expiry: 5\n', /^security\.jwt_expiry in .*: unknown setting; allowed: jwt_issuer, /],
+    ['invalid YAML', 'security: [unclosed\n', /^GATEHOUSE_PROFILE: .* is not valid YAML/],
+    ['a non-mapping security section', 'security: 5\n', /^GATEHOUSE_PROFILE: "security" in .* must be a mapping/],
+  ])('rejects %s', (_name, content, pattern) => {
+    const path = file(`case-${Math.random()}.yaml`, content);
+    const problems = problemsOf({ PLATFORM_JWT_SECRET: STRONG_SECRET, JWT_ISSUER: 'i', GATEHOUSE_PROFILE: path });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(pattern);
+  });
+
+  it('rejects a missing profile file', () => {
+    expect(problemsOf({ ...DEV, GATEHOUSE_PROFILE: join(dir, 'nope.yaml') })[0]).toMatch(
+      /^GATEHOUSE_PROFILE: cannot read .*nope\.yaml \(ENOENT\)/,
+    );
+  });
+});
