@@ -1,0 +1,56 @@
+import type { Command } from 'commander';
+import { summariseSecurity } from '@app/config';
+import { configOrExit } from '../config-or-exit.js';
+
+const SECRET_SOURCES: Record<string, string> = {
+  default: 'built-in development default',
+  environment: 'PLATFORM_JWT_SECRET',
+  file: 'PLATFORM_JWT_SECRET_FILE',
+};
+
+export function registerConfigCommands(program: Command): void {
+  const config = program.command('config').description('inspect and check the configuration');
+
+  config
+    .command('validate')
+    .description('check every setting; exit 0, or 1 with one line per problem (as start-up would)')
+    .action(() => {
+      const { warnings } = configOrExit();
+      for (const warning of warnings) process.stderr.write(`warning: ${warning}\n`);
+      process.stdout.write('Configuration is valid\n');
+    });
+
+  config
+    .command('security')
+    .description('security settings')
+    .command('show')
+    .description('print the resolved security settings (never the secret itself)')
+    .option('--json', 'print JSON instead of text')
+    .action((options: { json?: boolean }) => {
+      const { security } = configOrExit();
+      const summary = summariseSecurity(security);
+      if (options.json) {
+        process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+        return;
+      }
+      const environment =
+        summary.environment === 'dev'
+          ? 'dev (PLATFORM_ENV=dev)'
+          : `production (PLATFORM_ENV ${summary.platform_env === null ? 'unset' : `=${summary.platform_env}`})`;
+      const lines = [
+        ['Environment', environment],
+        ['Issuer', summary.issuer],
+        ['Access tokens', `${summary.access_token_expiration.seconds} s (${summary.access_token_expiration.human})`],
+        ['Refresh tokens', `${summary.refresh_token_expiration.seconds} s (${summary.refresh_token_expiration.human})`],
+        ['Audiences', summary.audiences.join(', ')],
+        ['Secret', `${SECRET_SOURCES[summary.secret.source]}, fingerprint ${summary.secret.fingerprint}`],
+      ];
+      for (const [name, value] of lines) process.stdout.write(`${`${name}:`.padEnd(16)}${value}\n`);
+      if (security.usesDefaultSecret && !security.isDevelopment) {
+        process.stdout.write(
+          '\nToken issuance is disabled: the built-in secret is refused outside dev. ' +
+            'Set PLATFORM_JWT_SECRET (generate one with `gatehouse secret generate`).\n',
+        );
+      }
+    });
+}

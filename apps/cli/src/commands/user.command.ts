@@ -1,0 +1,75 @@
+import { HttpException, Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { Command } from 'commander';
+import { createInterface } from 'node:readline';
+import { Writable } from 'node:stream';
+import { GatehouseConfigModule } from '@app/config';
+import { DatabaseModule } from '@app/database';
+import { toPublicUser, UsersModule, UsersService } from '@app/users';
+import { configOrExit, fail, withDatabaseUrl } from '../config-or-exit.js';
+import { describeStartupFailure } from '../../../platform/src/bootstrap.js';
+
+interface CreateOptions {
+  email: string;
+  name?: string;
+  json?: boolean;
+}
+
+export function registerUserCommands(program: Command): void {
+  program
+    .command('user')
+    .description('manage users')
+    .command('create')
+    .description('create a user; the password is read from standard input, never from the command line')
+    .requiredOption('--email <email>', 'the user\'s email (stored lower-cased)')
+    .option('--name <name>', 'display name')
+    .option('--json', 'print the created user as JSON')
+    .addHelpText('after', '\nExample:\n  printf %s "$PASSWORD" | gatehouse user create --email ada@example.com --name Ada\n')
+    .action(async (options: CreateOptions) => {
+      const config = configOrExit();
+      const password = await readPassword();
+      try {
+        const user = await withDatabaseUrl(config, async (url) => {
+          @Module({ imports: [GatehouseConfigModule.forRoot(), DatabaseModule.forRoot(url), UsersModule] })
+          class UserCommandModule {}
+          const context = await NestFactory.createApplicationContext(UserCommandModule, { logger: false, abortOnError: false });
+          try {
+            return await context.get(UsersService).create({ email: options.email, password, name: options.name });
+          } finally {
+            await context.close();
+          }
+        });
+        const shown = toPublicUser(user);
+        process.stdout.write(options.json ? `${JSON.stringify(shown, null, 2)}\n` : `Created user ${shown.email} (id ${shown.id})\n`);
+      } catch (error) {
+        fail(error instanceof HttpException ? `Cannot create user: ${error.message}` : describeStartupFailure(error));
+      }
+    });
+}
+
+/** From a pipe: all of stdin less one trailing newline. At a terminal: a prompt without echo. */
+async function readPassword(): Promise<string> {
+  let password: string;
+  if (process.stdin.isTTY) {
+    password = await promptHidden('Password: ');
+  } else {
+    const chunks: Buffer[] = [];
+    for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+    password = Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+  }
+  if (password === '') fail('Cannot create user: no password on standard input');
+  return password;
+}
+
+function promptHidden(prompt: string): Promise<string> {
+  process.stderr.write(prompt);
+  const muted = new Writable({ write: (_chunk, _encoding, done) => done() });
+  const rl = createInterface({ input: process.stdin, output: muted, terminal: true });
+  return new Promise((resolve) =>
+    rl.question('', (answer) => {
+      rl.close();
+      process.stderr.write('\n');
+      resolve(answer);
+    }),
+  );
+}

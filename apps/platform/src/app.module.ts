@@ -1,0 +1,30 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import { type Environment, GatehouseConfigModule } from '@app/config';
+import { DatabaseModule } from '@app/database';
+import { UsersModule } from '@app/users';
+import { HealthModule } from './health/health.module.js';
+import { HttpErrorFilter } from './http/http-error.filter.js';
+
+export interface AppModuleOptions {
+  /** The PostgreSQL to use: `DATABASE_URL`, or the embedded cluster's. */
+  databaseUrl: string;
+  /** Variables to read instead of `process.env`. */
+  env?: Environment;
+}
+
+@Module({})
+export class AppModule {
+  static forRoot(options: AppModuleOptions): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        GatehouseConfigModule.forRoot({ env: options.env }),
+        DatabaseModule.forRoot(options.databaseUrl),
+        UsersModule,
+        HealthModule,
+      ],
+      providers: [{ provide: APP_FILTER, useClass: HttpErrorFilter }],
+    };
+  }
+}

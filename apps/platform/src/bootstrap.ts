@@ -1,0 +1,152 @@
+import { ConsoleLogger, Logger, type LoggerService } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { ConfigValidationError, type Environment, type GatehouseConfig, loadGatehouseConfig } from '@app/config';
+import { DatabaseStartupError, type EmbeddedDatabase, startEmbeddedPostgres } from '@app/database';
+import { AppModule } from './app.module.js';
+
+/** Request bodies above this are answered 413 (SPEC section 3). */
+export const BODY_LIMIT_BYTES = 100 * 1024;
+/** How long shutdown waits for in-flight requests before giving up on them. */
+const SHUTDOWN_TIMEOUT_MS = 10_000;
+
+/** An operator error at start-up whose message says everything; printed without a stack. */
+export class StartupError extends Error {}
+
+export interface RunningPlatform {
+  readonly app: NestFastifyApplication;
+  /** Base URL the HTTP server listens on. */
+  readonly url: string;
+  readonly databaseUrl: string;
+  /** Stops accepting, finishes in-flight requests, closes the pool, stops the embedded database. */
+  close(): Promise<void>;
+}
+
+export interface PlatformOptions {
+  /** Variables to read instead of `process.env` (tests). */
+  env?: Environment;
+  logger?: LoggerService | false;
+}
+
+/**
+ * Nest logs a failed start-up through its `ExceptionHandler` with a stack trace; Gatehouse
+ * reports those failures itself, in one clear line, so that context is left out.
+ */
+class PlatformLogger extends ConsoleLogger {
+  override error(message: unknown, ...rest: unknown[]): void {
+    if (rest.at(-1) === 'ExceptionHandler') return;
+    super.error(message, ...rest);
+  }
+}
+
+/** Starts Gatehouse: the embedded PostgreSQL when no `DATABASE_URL`, then the HTTP server. */
+export async function createPlatform(config: GatehouseConfig, options: PlatformOptions = {}): Promise<RunningPlatform> {
+  const logger = new Logger('Gatehouse');
+  let embedded: EmbeddedDatabase | undefined;
+  let databaseUrl = config.database.url;
+  if (databaseUrl === undefined) {
+    logger.log(`Starting the embedded PostgreSQL in ${config.database.dataDir}`);
+    embedded = await startEmbeddedPostgres(config.database.dataDir);
+    databaseUrl = embedded.url;
+    logger.log(`Embedded PostgreSQL is listening on 127.0.0.1:${embedded.port}`);
+  }
+
+  let app: NestFastifyApplication | undefined;
+  try {
+    app = await NestFactory.create<NestFastifyApplication>(
+      AppModule.forRoot({ databaseUrl, env: options.env }),
+      new FastifyAdapter({ bodyLimit: BODY_LIMIT_BYTES, trustProxy: config.security.trustProxy }),
+      { logger: options.logger ?? new PlatformLogger(), abortOnError: false },
+    );
+    await listen(app, config);
+  } catch (error) {
+    await app?.close().catch(() => undefined);
+    await embedded?.stop();
+    throw error;
+  }
+
+  const url = await app.getUrl();
+  logger.log(`Gatehouse is listening on ${url} (${config.security.isDevelopment ? 'development' : 'production'} mode)`);
+  const running = app;
+  let closing: Promise<void> | undefined;
+  return {
+    app: running,
+    url,
+    databaseUrl,
+    close: () =>
+      (closing ??= (async () => {
+        await running.close();
+        await embedded?.stop();
+      })()),
+  };
+}
+
+async function listen(app: NestFastifyApplication, config: GatehouseConfig): Promise<void> {
+  const { port, host } = config.http;
+  try {
+    await app.listen(port, host);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') {
+      throw new StartupError(`PORT: ${host}:${port} is already in use; stop what uses it or set PORT to a free port`);
+    }
+    if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') {
+      throw new StartupError(`HOST: cannot listen on ${host} (${code}); allowed: an address of this machine`);
+    }
+    throw error;
+  }
+}
+
+/**
+ * `gatehouse start`: validates the configuration (every problem at once, exit 1), starts the
+ * platform, and shuts it down gracefully on SIGINT or SIGTERM.
+ */
+export async function runPlatform(): Promise<void> {
+  const result = loadGatehouseConfig();
+  if (!result.ok) exitWithProblems(result.problems);
+  const config = result.config;
+  const logger = new Logger('Gatehouse');
+  for (const warning of config.warnings) logger.warn(warning);
+
+  let platform: RunningPlatform;
+  try {
+    platform = await createPlatform(config);
+  } catch (error) {
+    exitWithProblems([describeStartupFailure(error)]);
+  }
+
+  let signalled = false;
+  const shutdown = (signal: NodeJS.Signals) => {
+    if (signalled) return;
+    signalled = true;
+    logger.log(`Received ${signal}; finishing in-flight requests and shutting down`);
+    const timer = setTimeout(() => {
+      logger.error(`Shutdown took longer than ${SHUTDOWN_TIMEOUT_MS} ms; exiting`);
+      process.exit(1);
+    }, SHUTDOWN_TIMEOUT_MS);
+    timer.unref();
+    platform.close().then(
+      () => {
+        logger.log('Stopped');
+        process.exit(0);
+      },
+      (error: unknown) => {
+        logger.error(`Shutdown failed: ${error instanceof Error ? error.message : String(error)}`);
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGINT', shutdown);
+  process.once('SIGTERM', shutdown);
+}
+
+export function describeStartupFailure(error: unknown): string {
+  if (error instanceof ConfigValidationError) return error.problems.join('\n');
+  if (error instanceof DatabaseStartupError || error instanceof StartupError) return error.message;
+  return `Gatehouse could not start: ${error instanceof Error ? error.message : String(error)}`;
+}
+
+function exitWithProblems(problems: readonly string[]): never {
+  process.stderr.write(`${problems.join('\n')}\n`);
+  process.exit(1);
+}

@@ -1,0 +1,28 @@
+import { type DynamicModule, Logger, Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { connectDataSource, dataSourceOptions, runMigrations } from './data-source.js';
+
+/**
+ * The TypeORM connection, migrated before anything else uses it. Entities are registered by
+ * the modules that own them (`TypeOrmModule.forFeature`).
+ */
+@Module({})
+export class DatabaseModule {
+  static forRoot(url: string): DynamicModule {
+    const logger = new Logger('Database');
+    return {
+      module: DatabaseModule,
+      imports: [
+        TypeOrmModule.forRootAsync({
+          useFactory: () => ({ ...dataSourceOptions(url), autoLoadEntities: true, retryAttempts: 0 }),
+          dataSourceFactory: async (options) => {
+            const dataSource = await connectDataSource(options!);
+            const applied = await runMigrations(dataSource);
+            if (applied.length > 0) logger.log(`Applied migrations: ${applied.join(', ')}`);
+            return dataSource;
+          },
+        }),
+      ],
+    };
+  }
+}

@@ -1,0 +1,4 @@
+export * from './database-errors.js';
+export * from './data-source.js';
+export * from './database.module.js';
+export * from './embedded-postgres.js';

@@ -1,0 +1,34 @@
+import { BadRequestException, Injectable } from '@nestjs/common';
+import { SecurityConfig } from '@app/config';
+import bcrypt from 'bcrypt';
+
+export const MIN_PASSWORD_BYTES = 8;
+/** bcrypt ignores everything after 72 bytes; longer passwords are refused, never truncated. */
+export const MAX_PASSWORD_BYTES = 72;
+
+export const PASSWORD_LENGTH_MESSAGE =
+  `password must be ${MIN_PASSWORD_BYTES} to ${MAX_PASSWORD_BYTES} bytes long ` +
+  `(${MAX_PASSWORD_BYTES} bytes is bcrypt's limit; non-ASCII characters take several bytes)`;
+
+export function isPasswordLengthValid(password: string): boolean {
+  const bytes = Buffer.byteLength(password, 'utf8');
+  return bytes >= MIN_PASSWORD_BYTES && bytes <= MAX_PASSWORD_BYTES;
+}
+
+/**
+ * bcrypt at the configured cost, through the async API so hashing runs on libuv's thread
+ * pool and never blocks the event loop.
+ */
+@Injectable()
+export class PasswordHasher {
+  constructor(private readonly security: SecurityConfig) {}
+
+  hash(password: string): Promise<string> {
+    if (!isPasswordLengthValid(password)) throw new BadRequestException(PASSWORD_LENGTH_MESSAGE);
+    return bcrypt.hash(password, this.security.bcryptCost);
+  }
+
+  verify(password: string, hash: string): Promise<boolean> {
+    return bcrypt.compare(password, hash);
+  }
+}

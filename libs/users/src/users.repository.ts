@@ -1,0 +1,39 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import type { Repository } from 'typeorm';
+import { User } from './user.entity.js';
+
+const UNIQUE_VIOLATION = '23505';
+
+/** Raised when an email is taken (case-insensitively). */
+export class DuplicateEmailError extends Error {}
+
+/** The only place that touches the `users` table. */
+@Injectable()
+export class UsersRepository {
+  constructor(@InjectRepository(User) private readonly users: Repository<User>) {}
+
+  findById(id: string): Promise<User | null> {
+    return this.users.findOneBy({ id });
+  }
+
+  /** `email` must already be normalised (trimmed, lower case). */
+  findByEmail(email: string): Promise<User | null> {
+    return this.users.createQueryBuilder('user').where('lower(user.email) = :email', { email }).getOne();
+  }
+
+  async insert(fields: Pick<User, 'email' | 'passwordHash' | 'name'>): Promise<User> {
+    try {
+      return await this.users.save(this.users.create(fields));
+    } catch (error) {
+      if ((error as { driverError?: { code?: string } }).driverError?.code === UNIQUE_VIOLATION) {
+        throw new DuplicateEmailError(fields.email);
+      }
+      throw error;
+    }
+  }
+
+  async setDisabled(id: string, disabled: boolean): Promise<void> {
+    await this.users.update({ id }, { disabled });
+  }
+}
