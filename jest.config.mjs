@@ -10,7 +10,7 @@ const shared = {
     '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: '<rootDir>/tsconfig.json' }],
   },
   moduleNameMapper: {
-    '^@app/(config|database|users|auth)$': '<rootDir>/libs/$1/src/index.ts',
+    '^@app/(config|database|users)$': '<rootDir>/libs/$1/src/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
 };

@@ -29,12 +29,14 @@ export interface PlatformOptions {
 }
 
 /**
- * Nest logs a failed start-up through its `ExceptionHandler` with a stack trace; Gatehouse
- * reports those failures itself, in one clear line, so that context is left out.
+ * Nest (`ExceptionHandler`, `NestApplication` on listen) and TypeORM (`TypeOrmModule`) log a
+ * failed start-up with a stack trace; Gatehouse reports those failures itself, in one clear
+ * sentence, so their lines are left out.
  */
+const STARTUP_FAILURE_CONTEXTS = new Set(['ExceptionHandler', 'NestApplication', 'TypeOrmModule']);
 class PlatformLogger extends ConsoleLogger {
   override error(message: unknown, ...rest: unknown[]): void {
-    if (rest.at(-1) === 'ExceptionHandler') return;
+    if (STARTUP_FAILURE_CONTEXTS.has(String(rest.at(-1)))) return;
     super.error(message, ...rest);
   }
 }

@@ -4,7 +4,6 @@ import type Joi from 'joi';
 import {
   allowedRange,
   MAX_ACCESS_TOKEN_EXPIRATION,
-  type RawSettings,
   type SettingKey,
   settingsSchema,
 } from './config.schema.js';

