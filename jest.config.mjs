@@ -10,7 +10,7 @@ const shared = {
     '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: '<rootDir>/tsconfig.json' }],
   },
   moduleNameMapper: {
-    '^@app/(config|database|users)$': '<rootDir>/libs/$1/src/index.ts',
+    '^@app/(config|database|users|auth)$': '<rootDir>/libs/$1/src/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
 };
@@ -25,7 +25,8 @@ export default {
       testMatch: ['**/*.e2e-spec.ts'],
       globalSetup: '<rootDir>/test/global-setup.mjs',
       globalTeardown: '<rootDir>/test/global-teardown.mjs',
-      testTimeout: 60000,
     },
   ],
+  // End-to-end tests start servers and PostgreSQL clusters.
+  testTimeout: 60000,
 };
