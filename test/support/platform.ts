@@ -1,3 +1,4 @@
+import type { LoggerService } from '@nestjs/common';
 import { type Environment, loadGatehouseConfigOrThrow } from '@app/config';
 import { createPlatform, type RunningPlatform } from '../../apps/platform/src/bootstrap.js';
 
@@ -8,19 +9,23 @@ export function testDatabaseUrl(): string {
   return url;
 }
 
-/** Dev mode, the test database, a free port and a cheap bcrypt cost, unless overridden. */
+/**
+ * Dev mode, the test database, a free port, a cheap bcrypt cost and a per-address limit that
+ * functional tests never reach (the rate-limit tests set their own), unless overridden.
+ */
 export function testEnvironment(overrides: Environment = {}): Environment {
   return {
     PLATFORM_ENV: 'dev',
     DATABASE_URL: testDatabaseUrl(),
     PORT: '0',
     BCRYPT_COST: '4',
+    AUTH_RATE_LIMIT: '100000',
     ...overrides,
   };
 }
 
 /** A Gatehouse running in this process, over real HTTP, on the test database. */
-export async function startTestPlatform(overrides: Environment = {}): Promise<RunningPlatform> {
+export async function startTestPlatform(overrides: Environment = {}, logger: LoggerService | false = false): Promise<RunningPlatform> {
   const env = testEnvironment(overrides);
-  return createPlatform(loadGatehouseConfigOrThrow(env), { env, logger: false });
+  return createPlatform(loadGatehouseConfigOrThrow(env), { env, logger });
 }

@@ -1,5 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { APP_FILTER } from '@nestjs/core';
+import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+import { ValidationPipe } from '@nestjs/common';
+import { AuthModule } from '@app/auth';
 import { type Environment, GatehouseConfigModule } from '@app/config';
 import { DatabaseModule } from '@app/database';
 import { UsersModule } from '@app/users';
@@ -22,9 +24,17 @@ export class AppModule {
         GatehouseConfigModule.forRoot({ env: options.env }),
         DatabaseModule.forRoot(options.databaseUrl),
         UsersModule,
+        AuthModule,
         HealthModule,
       ],
-      providers: [{ provide: APP_FILTER, useClass: HttpErrorFilter }],
+      providers: [
+        { provide: APP_FILTER, useClass: HttpErrorFilter },
+        {
+          provide: APP_PIPE,
+          // Unknown body fields are refused; one message per bad field.
+          useValue: new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, stopAtFirstError: true, transform: true }),
+        },
+      ],
     };
   }
 }

@@ -25,6 +25,7 @@ export interface RawSettings {
   loginMaxFailures?: unknown;
   authRateLimit?: unknown;
   trustProxy?: unknown;
+  refreshGraceSeconds?: unknown;
 }
 
 export type SettingKey = keyof RawSettings;
@@ -62,6 +63,8 @@ export function allowedRange(key: SettingKey, isDevelopment: boolean): string {
     case 'loginMaxFailures':
     case 'authRateLimit':
       return 'an integer of at least 1';
+    case 'refreshGraceSeconds':
+      return 'an integer number of seconds from 0 to 60';
   }
 }
 
@@ -118,5 +121,6 @@ export function settingsSchema(isDevelopment: boolean): Joi.ObjectSchema<RawSett
     loginMaxFailures: integer().min(1).default(10),
     authRateLimit: integer().min(1).default(60),
     trustProxy: boolean().default(false),
+    refreshGraceSeconds: integer().min(0).max(60).default(10),
   });
 }

@@ -30,6 +30,11 @@ export abstract class SecurityConfig {
   readonly loginMaxFailures: number;
   readonly authRateLimit: number;
   readonly trustProxy: boolean;
+  /**
+   * A refresh token presented again within this many seconds of its rotation is answered 401
+   * without revoking the session (concurrent refreshes from one client).
+   */
+  readonly refreshGraceSeconds: number;
 }
 
 export abstract class HttpConfig {

@@ -47,6 +47,7 @@ describe('defaults', () => {
     ['login failures before 429', config.security.loginMaxFailures, 10],
     ['auth rate limit', config.security.authRateLimit, 60],
     ['trust proxy', config.security.trustProxy, false],
+    ['refresh reuse grace window', config.security.refreshGraceSeconds, 10],
   ])('%s', (_name, actual, expected) => {
     expect(actual).toEqual(expected);
   });
@@ -242,6 +243,8 @@ describe('other settings', () => {
     ['TRUST_PROXY', 'true', DEV, (c: GatehouseConfig) => c.security.trustProxy, true],
     ['LOGIN_MAX_FAILURES', '1', DEV, (c: GatehouseConfig) => c.security.loginMaxFailures, 1],
     ['AUTH_RATE_LIMIT', '1', DEV, (c: GatehouseConfig) => c.security.authRateLimit, 1],
+    ['REFRESH_GRACE_SECONDS', '0', DEV, (c: GatehouseConfig) => c.security.refreshGraceSeconds, 0],
+    ['REFRESH_GRACE_SECONDS', '60', DEV, (c: GatehouseConfig) => c.security.refreshGraceSeconds, 60],
     ['PORT', '0', DEV, (c: GatehouseConfig) => c.http.port, 0],
     ['DATABASE_URL', 'postgresql://u@db:5432/g', DEV, (c: GatehouseConfig) => c.database.url, 'postgresql://u@db:5432/g'],
     ['REDIS_URL', 'redis://127.0.0.1:6379', DEV, (c: GatehouseConfig) => c.redis.url, 'redis://127.0.0.1:6379'],
@@ -258,6 +261,7 @@ describe('other settings', () => {
     ['TRUST_PROXY', '2', DEV, 'TRUST_PROXY: "2" is not a boolean; allowed: true or false'],
     ['LOGIN_MAX_FAILURES', '0', DEV, 'LOGIN_MAX_FAILURES: 0 is too small; allowed: an integer of at least 1'],
     ['AUTH_RATE_LIMIT', '0', DEV, 'AUTH_RATE_LIMIT: 0 is too small; allowed: an integer of at least 1'],
+    ['REFRESH_GRACE_SECONDS', '61', DEV, 'REFRESH_GRACE_SECONDS: 61 is too large; allowed: an integer number of seconds from 0 to 60'],
     ['PORT', '65536', DEV, 'PORT: 65536 is too large; allowed: an integer from 0 to 65535'],
     ['DATABASE_URL', 'mysql://db/x', DEV, 'DATABASE_URL: "mysql://db/x" is not a valid URL of the right kind; allowed: a postgres:// or postgresql:// URL, or unset for the embedded PostgreSQL'],
     ['REDIS_URL', 'http://cache', DEV, 'REDIS_URL: "http://cache" is not a valid URL of the right kind; allowed: a redis:// or rediss:// URL, or unset for in-process counters'],

@@ -43,6 +43,7 @@ export const SETTING_VARIABLES: Record<SettingKey, string> = {
   loginMaxFailures: 'LOGIN_MAX_FAILURES',
   authRateLimit: 'AUTH_RATE_LIMIT',
   trustProxy: 'TRUST_PROXY',
+  refreshGraceSeconds: 'REFRESH_GRACE_SECONDS',
 };
 
 /** Settings whose value is never echoed in an error line. */
@@ -147,6 +148,7 @@ export function loadGatehouseConfig(env: Environment = process.env): ConfigResul
     loginMaxFailures: value.loginMaxFailures as number,
     authRateLimit: value.authRateLimit as number,
     trustProxy: value.trustProxy as boolean,
+    refreshGraceSeconds: value.refreshGraceSeconds as number,
   };
   const http: HttpConfig = { port: value.port as number, host: value.host as string };
   const database: DatabaseConfig = {

@@ -5,6 +5,7 @@ import { createInterface } from 'node:readline';
 import { Writable } from 'node:stream';
 import { GatehouseConfigModule } from '@app/config';
 import { DatabaseModule } from '@app/database';
+import { AuthModule, SessionsService } from '@app/auth';
 import { toPublicUser, UsersModule, UsersService } from '@app/users';
 import { configOrExit, fail, withDatabaseUrl } from '../config-or-exit.js';
 import { describeStartupFailure } from '../../../platform/src/bootstrap.js';
@@ -16,9 +17,34 @@ interface CreateOptions {
 }
 
 export function registerUserCommands(program: Command): void {
-  program
-    .command('user')
-    .description('manage users')
+  const user = program.command('user').description('manage users');
+
+  user
+    .command('disable')
+    .description('disable a user: logins are refused and every session and token of the user is revoked at once')
+    .requiredOption('--email <email>', 'the user\'s email')
+    .action(async (options: { email: string }) => {
+      const config = configOrExit();
+      try {
+        const disabled = await withDatabaseUrl(config, async (url) => {
+          @Module({ imports: [GatehouseConfigModule.forRoot(), DatabaseModule.forRoot(url), UsersModule, AuthModule] })
+          class UserDisableModule {}
+          const context = await NestFactory.createApplicationContext(UserDisableModule, { logger: false, abortOnError: false });
+          try {
+            const found = await context.get(UsersService).findByEmail(options.email);
+            return found !== null && (await context.get(SessionsService).disableUser(found.id)) ? found : null;
+          } finally {
+            await context.close();
+          }
+        });
+        if (disabled === null) fail(`Cannot disable user: no user with email ${options.email.trim().toLowerCase()}`);
+        process.stdout.write(`Disabled user ${disabled.email}; its sessions are revoked\n`);
+      } catch (error) {
+        fail(describeStartupFailure(error));
+      }
+    });
+
+  user
     .command('create')
     .description('create a user; the password is read from standard input, never from the command line')
     .requiredOption('--email <email>', 'the user\'s email (stored lower-cased)')

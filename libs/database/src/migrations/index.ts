@@ -1,4 +1,5 @@
 import { CreateUsers1763800000000 } from './1763800000000-create-users.js';
+import { CreateSessions1763800001000 } from './1763800001000-create-sessions.js';
 
 /** Every migration, oldest first. A new migration is added here and nowhere else. */
-export const MIGRATIONS = [CreateUsers1763800000000];
+export const MIGRATIONS = [CreateUsers1763800000000, CreateSessions1763800001000];

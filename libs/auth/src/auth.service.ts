@@ -1,0 +1,162 @@
+import { BadRequestException, ForbiddenException, Injectable, type OnModuleInit, UnauthorizedException } from '@nestjs/common';
+import bcrypt from 'bcrypt';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { type Audience, SecurityConfig } from '@app/config';
+import { isPasswordLengthValid, normaliseEmail, PasswordHasher, type PublicUser, toPublicUser, type User, UsersService } from '@app/users';
+import type { LoginDto, RefreshDto, RegisterDto } from './dto/auth.dto.js';
+import { AuthRateLimits } from './rate-limit/auth-rate-limits.js';
+import { SessionsRepository } from './sessions/sessions.repository.js';
+import { SessionsService } from './sessions/sessions.service.js';
+import { type TokenClaims, TokenProvider, TokenRejectedError } from './tokens/token-provider.js';
+
+export interface ClientInfo {
+  ip: string | null;
+  userAgent: string | null;
+}
+
+export interface TokenPair {
+  access_token: string;
+  refresh_token: string;
+  token_type: 'Bearer';
+  expires_in: number;
+  refresh_expires_in: number;
+  audience: Audience[];
+  user: PublicUser;
+}
+
+export const INVALID_CREDENTIALS = 'Invalid email or password';
+
+export function hashRefreshToken(token: string): Buffer {
+  return createHash('sha256').update(token).digest();
+}
+
+@Injectable()
+export class AuthService implements OnModuleInit {
+  /**
+   * A real bcrypt hash at the configured cost, compared against when the email is unknown so
+   * that a login takes as long whether or not the account exists.
+   */
+  private dummyHash: string;
+
+  constructor(
+    private readonly security: SecurityConfig,
+    private readonly users: UsersService,
+    private readonly passwords: PasswordHasher,
+    private readonly tokens: TokenProvider,
+    private readonly sessionRows: SessionsRepository,
+    private readonly sessions: SessionsService,
+    private readonly limits: AuthRateLimits,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    this.dummyHash = await bcrypt.hash(randomBytes(18).toString('base64'), this.security.bcryptCost);
+  }
+
+  async register(input: RegisterDto): Promise<{ user: PublicUser }> {
+    if (!this.security.allowRegistration) throw new ForbiddenException('Registration is closed');
+    const user = await this.users.create({ email: input.email, password: input.password, name: input.name });
+    return { user: toPublicUser(user) };
+  }
+
+  async login(input: LoginDto, client: ClientInfo): Promise<TokenPair> {
+    const audiences = this.narrowAudiences(input.audience);
+    const account = normaliseEmail(input.email);
+    await this.limits.assertAccountNotLocked(account);
+
+    const user = await this.users.findByEmail(account);
+    // Always one real bcrypt comparison; a password over 72 bytes can never match (bcrypt would
+    // silently compare only its first 72 bytes).
+    const matches = await this.passwords.verify(input.password, user?.passwordHash ?? this.dummyHash);
+    if (user === null || !matches || user.disabled || !isPasswordLengthValid(input.password)) {
+      await this.limits.recordFailure(account);
+      throw new UnauthorizedException(INVALID_CREDENTIALS);
+    }
+    await this.limits.clearFailures(account);
+
+    this.tokens.assertCanIssue();
+    const sessionId = randomUUID();
+    const subject = { userId: user.id, sessionId, audiences };
+    const refresh = this.tokens.issueRefreshToken(subject);
+    await this.sessionRows.insert({
+      id: sessionId,
+      userId: user.id,
+      audiences,
+      refreshTokenHash: hashRefreshToken(refresh.token),
+      expiresAt: refresh.expiresAt,
+      ...client,
+    });
+    return this.pair(user, subject.audiences, this.tokens.issueAccessToken(subject).token, refresh.token);
+  }
+
+  async refresh(input: RefreshDto, client: ClientInfo): Promise<TokenPair> {
+    let claims: TokenClaims;
+    try {
+      claims = this.tokens.verifyRefreshToken(input.refresh_token);
+    } catch (error) {
+      if (!(error instanceof TokenRejectedError)) throw error;
+      throw new UnauthorizedException(error.reason === 'expired' ? 'Refresh token expired' : 'Invalid refresh token');
+    }
+    this.tokens.assertCanIssue();
+    const audiences = claims.aud.filter((audience) => this.security.audiences.includes(audience));
+    if (audiences.length === 0) throw new UnauthorizedException('Invalid refresh token');
+
+    const subject = { userId: claims.sub, sessionId: claims.sid, audiences };
+    const successor = this.tokens.issueRefreshToken(subject);
+    const rotated = await this.sessionRows.rotate({
+      sessionId: claims.sid,
+      presentedHash: hashRefreshToken(input.refresh_token),
+      successorHash: hashRefreshToken(successor.token),
+      successorExpiresAt: successor.expiresAt,
+      ...client,
+    });
+    if (!rotated) throw await this.refusedRotation(claims, hashRefreshToken(input.refresh_token));
+
+    const user = await this.users.findById(claims.sub);
+    if (user === null) throw new UnauthorizedException('Invalid refresh token');
+    return this.pair(user, audiences, this.tokens.issueAccessToken(subject).token, successor.token);
+  }
+
+  /**
+   * Why a validly signed refresh token did not rotate. A token that was already rotated is
+   * either a concurrent retry (within the grace window: refused, session kept) or a replay
+   * (the whole session is revoked).
+   */
+  private async refusedRotation(claims: TokenClaims, presentedHash: Buffer): Promise<UnauthorizedException> {
+    const session = await this.sessionRows.findById(claims.sid);
+    if (session === null || session.userId !== claims.sub) return new UnauthorizedException('Invalid refresh token');
+    if (session.revokedAt !== null) return new UnauthorizedException('Session revoked');
+    if (session.expiresAt.getTime() <= Date.now()) return new UnauthorizedException('Refresh token expired');
+    const user = await this.users.findById(claims.sub);
+    if (user === null || user.disabled) return new UnauthorizedException('Invalid refresh token');
+
+    const graceEndsAt = (session.rotatedAt?.getTime() ?? 0) + this.security.refreshGraceSeconds * 1000;
+    if (session.previousRefreshTokenHash?.equals(presentedHash) && Date.now() < graceEndsAt) {
+      return new UnauthorizedException('Refresh token already used');
+    }
+    await this.sessions.revoke({ userId: claims.sub, sessionId: claims.sid }, 'reuse_detected');
+    return new UnauthorizedException('Refresh token reuse detected; the session has been revoked');
+  }
+
+  /** The requested audiences, which must all be served; none requested means all served. */
+  private narrowAudiences(requested: unknown): Audience[] {
+    if (requested === undefined || requested === null) return [...this.security.audiences];
+    const list = Array.isArray(requested) ? requested : [requested];
+    const served: readonly string[] = this.security.audiences;
+    if (list.length === 0 || !list.every((entry) => typeof entry === 'string' && served.includes(entry))) {
+      throw new BadRequestException('Invalid audience');
+    }
+    return [...new Set(list as Audience[])];
+  }
+
+  private pair(user: User, audiences: Audience[], accessToken: string, refreshToken: string): TokenPair {
+    return {
+      access_token: accessToken,
+      refresh_token: refreshToken,
+      token_type: 'Bearer',
+      expires_in: this.security.accessTokenExpiration,
+      refresh_expires_in: this.security.refreshTokenExpiration,
+      audience: audiences,
+      user: toPublicUser(user),
+    };
+  }
+}

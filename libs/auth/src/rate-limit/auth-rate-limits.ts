@@ -1,0 +1,80 @@
+import { HttpException, HttpStatus, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import { Redis } from 'ioredis';
+import { type RateLimiterAbstract, RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import { RedisConfig, SecurityConfig } from '@app/config';
+
+const ACCOUNT_WINDOW_SECONDS = 15 * 60;
+const ADDRESS_WINDOW_SECONDS = 60;
+
+export class TooManyRequestsException extends HttpException {
+  readonly headers: Record<string, string>;
+  constructor(retryAfterSeconds: number) {
+    super(`Too many requests; retry in ${retryAfterSeconds} seconds`, HttpStatus.TOO_MANY_REQUESTS);
+    this.headers = { 'Retry-After': String(retryAfterSeconds) };
+  }
+}
+
+/**
+ * Brute-force protection (rate-limiter-flexible): requests per client address per minute to
+ * login/register/refresh (AUTH_RATE_LIMIT), and failed logins per account per 15 minutes
+ * (LOGIN_MAX_FAILURES). Counters live in Redis when REDIS_URL is set, so every instance shares
+ * them, with an in-process limiter standing in while Redis is unreachable.
+ */
+@Injectable()
+export class AuthRateLimits implements OnModuleDestroy {
+  private readonly logger = new Logger('AuthRateLimits');
+  private readonly redis: Redis | undefined;
+  private readonly perAddress: RateLimiterAbstract;
+  private readonly accountFailures: RateLimiterAbstract;
+
+  constructor(security: SecurityConfig, redisConfig: RedisConfig) {
+    if (redisConfig.url !== undefined) {
+      this.redis = new Redis(redisConfig.url, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: false });
+      this.redis.on('error', (error) => this.logger.warn(`Redis: ${error.message}`));
+    }
+    const limiter = (keyPrefix: string, points: number, duration: number): RateLimiterAbstract => {
+      const memory = new RateLimiterMemory({ keyPrefix, points, duration });
+      return this.redis === undefined
+        ? memory
+        : new RateLimiterRedis({ storeClient: this.redis, keyPrefix: `gatehouse:${keyPrefix}`, points, duration, insuranceLimiter: memory });
+    };
+    this.perAddress = limiter('auth-address', security.authRateLimit, ADDRESS_WINDOW_SECONDS);
+    this.accountFailures = limiter('login-failures', security.loginMaxFailures, ACCOUNT_WINDOW_SECONDS);
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.redis?.quit().catch(() => undefined);
+  }
+
+  /** Counts one request from `address`; 429 over AUTH_RATE_LIMIT per minute. */
+  async consumeAddress(address: string): Promise<void> {
+    try {
+      await this.perAddress.consume(address);
+    } catch (rejection) {
+      throw toTooManyRequests(rejection);
+    }
+  }
+
+  /** 429 once an account has had LOGIN_MAX_FAILURES failed logins in 15 minutes. */
+  async assertAccountNotLocked(account: string): Promise<void> {
+    const state = await this.accountFailures.get(account);
+    if (state !== null && state.consumedPoints >= this.accountFailures.points) {
+      throw new TooManyRequestsException(Math.max(1, Math.ceil(state.msBeforeNext / 1000)));
+    }
+  }
+
+  async recordFailure(account: string): Promise<void> {
+    await this.accountFailures.consume(account).catch((rejection: unknown) => {
+      if (!(rejection instanceof RateLimiterRes)) throw rejection;
+    });
+  }
+
+  async clearFailures(account: string): Promise<void> {
+    await this.accountFailures.delete(account);
+  }
+}
+
+function toTooManyRequests(rejection: unknown): unknown {
+  if (!(rejection instanceof RateLimiterRes)) return rejection;
+  return new TooManyRequestsException(Math.max(1, Math.ceil(rejection.msBeforeNext / 1000)));
+}

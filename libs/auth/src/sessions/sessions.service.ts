@@ -1,0 +1,73 @@
+import { Injectable, NotFoundException } from '@nestjs/common';
+import { RevocationRegistry } from '../revocation/revocation-registry.js';
+import type { RevocationReason, Session } from './session.entity.js';
+import { type RevocationScope, SessionsRepository } from './sessions.repository.js';
+
+export type LogoutScope = 'local' | 'global' | 'others';
+
+export interface SessionView {
+  id: string;
+  created_at: string;
+  last_used_at: string;
+  user_agent: string | null;
+  ip: string | null;
+  audiences: string[];
+  current: boolean;
+}
+
+/** Revoking sessions, here and (through the registry and NOTIFY) on every instance. */
+@Injectable()
+export class SessionsService {
+  constructor(
+    private readonly sessions: SessionsRepository,
+    private readonly revocations: RevocationRegistry,
+  ) {}
+
+  async revoke(scope: RevocationScope, reason: RevocationReason): Promise<string[]> {
+    const ids = await this.sessions.revoke(scope, reason);
+    this.revocations.markRevoked(ids);
+    return ids;
+  }
+
+  /** Disables the user and revokes every session it has, on every instance. */
+  async disableUser(userId: string): Promise<boolean> {
+    const ids = await this.sessions.disableUser(userId);
+    if (ids === null) return false;
+    this.revocations.markRevoked(ids);
+    return true;
+  }
+
+  logout(userId: string, sessionId: string, scope: LogoutScope): Promise<string[]> {
+    switch (scope) {
+      case 'local':
+        return this.revoke({ userId, sessionId }, 'logout');
+      case 'global':
+        return this.revoke({ userId }, 'logout_global');
+      case 'others':
+        return this.revoke({ userId, exceptSessionId: sessionId }, 'logout_others');
+    }
+  }
+
+  async list(userId: string, currentSessionId: string): Promise<SessionView[]> {
+    const sessions = await this.sessions.listActive(userId);
+    return sessions.map((session) => toView(session, currentSessionId));
+  }
+
+  /** Revokes one of the caller's own sessions; anyone else's, or an unknown id, is 404. */
+  async deleteOwn(userId: string, sessionId: string): Promise<void> {
+    const revoked = await this.revoke({ userId, sessionId }, 'deleted');
+    if (revoked.length === 0) throw new NotFoundException('Session not found');
+  }
+}
+
+function toView(session: Session, currentSessionId: string): SessionView {
+  return {
+    id: session.id,
+    created_at: session.createdAt.toISOString(),
+    last_used_at: session.lastUsedAt.toISOString(),
+    user_agent: session.userAgent,
+    ip: session.ip,
+    audiences: session.audiences,
+    current: session.id === currentSessionId,
+  };
+}

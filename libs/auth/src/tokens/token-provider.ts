@@ -1,0 +1,156 @@
+import { Injectable, Logger, type OnModuleInit, ServiceUnavailableException } from '@nestjs/common';
+import { JwtService } from '@nestjs/jwt';
+import { randomUUID } from 'node:crypto';
+import { type Audience, AUDIENCES, SecurityConfig } from '@app/config';
+
+/** Access and refresh tokens are told apart by the JOSE `typ` header (RFC 9068 for `at+jwt`). */
+export const ACCESS_TOKEN_TYPE = 'at+jwt';
+export const REFRESH_TOKEN_TYPE = 'rt+jwt';
+export const CLOCK_SKEW_SECONDS = 30;
+const ALGORITHM = 'HS256';
+
+export const DEFAULT_SECRET_REFUSAL = 'Refusing to issue JWT with default PLATFORM_JWT_SECRET outside dev';
+
+export interface TokenSubject {
+  userId: string;
+  sessionId: string;
+  audiences: readonly Audience[];
+}
+
+/** The verified claims of a token. */
+export interface TokenClaims {
+  iss: string;
+  aud: Audience[];
+  sub: string;
+  sid: string;
+  jti: string;
+  iat: number;
+  exp: number;
+}
+
+export interface IssuedToken {
+  token: string;
+  /** Lifetime in seconds. */
+  expiresIn: number;
+  expiresAt: Date;
+}
+
+/** Why a presented token was refused; `message` is what the client is told. */
+export type RejectionReason = 'invalid' | 'expired' | 'issuer';
+export class TokenRejectedError extends Error {
+  constructor(readonly reason: RejectionReason) {
+    super(reason === 'expired' ? 'Token expired' : reason === 'issuer' ? 'Invalid issuer' : 'Invalid token');
+  }
+}
+
+const KNOWN_AUDIENCES: ReadonlySet<string> = new Set(AUDIENCES);
+
+/**
+ * The one service that signs and verifies tokens. HS256 with the secret as a KeyObject (a
+ * string secret makes every verification re-derive the key, ~40x slower). Outside dev with
+ * the built-in secret it issues nothing and accepts nothing.
+ */
+@Injectable()
+export class TokenProvider implements OnModuleInit {
+  private readonly logger = new Logger('TokenProvider');
+  /** Outside dev with the public default secret, no token is issued or accepted. */
+  private readonly disabled: boolean;
+
+  constructor(
+    private readonly jwt: JwtService,
+    private readonly security: SecurityConfig,
+  ) {
+    this.disabled = security.usesDefaultSecret && !security.isDevelopment;
+  }
+
+  onModuleInit(): void {
+    if (this.disabled) {
+      this.logger.error(
+        'PLATFORM_JWT_SECRET is not set (the built-in development secret is in use) outside dev: ' +
+          'Gatehouse will refuse to issue tokens and will reject every token presented. ' +
+          'Set PLATFORM_JWT_SECRET (generate one with `gatehouse secret generate`) or PLATFORM_ENV=dev.',
+      );
+    }
+  }
+
+  /** Throws 503 (and logs the refusal) when token issuance is disabled by misconfiguration. */
+  assertCanIssue(): void {
+    if (!this.disabled) return;
+    this.logger.error(DEFAULT_SECRET_REFUSAL);
+    throw new ServiceUnavailableException(
+      'Token issuance is disabled by a server misconfiguration; the administrator must set PLATFORM_JWT_SECRET',
+    );
+  }
+
+  issueAccessToken(subject: TokenSubject): IssuedToken {
+    return this.issue(subject, ACCESS_TOKEN_TYPE, this.security.accessTokenExpiration);
+  }
+
+  issueRefreshToken(subject: TokenSubject): IssuedToken {
+    return this.issue(subject, REFRESH_TOKEN_TYPE, this.security.refreshTokenExpiration);
+  }
+
+  verifyAccessToken(token: string): TokenClaims {
+    return this.verify(token, ACCESS_TOKEN_TYPE);
+  }
+
+  verifyRefreshToken(token: string): TokenClaims {
+    return this.verify(token, REFRESH_TOKEN_TYPE);
+  }
+
+  private issue(subject: TokenSubject, type: string, lifetime: number): IssuedToken {
+    this.assertCanIssue();
+    const now = Math.floor(Date.now() / 1000);
+    const claims: TokenClaims = {
+      iss: this.security.issuer,
+      aud: [...subject.audiences],
+      sub: subject.userId,
+      sid: subject.sessionId,
+      jti: randomUUID(),
+      iat: now,
+      exp: now + lifetime,
+    };
+    const token = this.jwt.sign(claims, {
+      algorithm: ALGORITHM,
+      header: { alg: ALGORITHM, typ: type, kid: this.security.secretFingerprint },
+    });
+    return { token, expiresIn: lifetime, expiresAt: new Date(claims.exp * 1000) };
+  }
+
+  private verify(token: string, type: string): TokenClaims {
+    if (this.disabled) throw new TokenRejectedError('invalid');
+    let decoded: { header: { typ?: unknown }; payload: Partial<TokenClaims> & { nbf?: unknown } };
+    try {
+      decoded = this.jwt.verify(token, {
+        algorithms: [ALGORITHM],
+        issuer: this.security.issuer,
+        clockTolerance: CLOCK_SKEW_SECONDS,
+        complete: true,
+      });
+    } catch (error) {
+      const name = (error as Error).name;
+      if (name === 'TokenExpiredError') throw new TokenRejectedError('expired');
+      if ((error as Error).message.startsWith('jwt issuer invalid')) throw new TokenRejectedError('issuer');
+      throw new TokenRejectedError('invalid');
+    }
+    const { header, payload } = decoded;
+    const now = Date.now() / 1000;
+    if (
+      header.typ !== type ||
+      typeof payload.exp !== 'number' ||
+      typeof payload.iat !== 'number' ||
+      payload.iat > now + CLOCK_SKEW_SECONDS ||
+      typeof payload.sub !== 'string' ||
+      typeof payload.sid !== 'string' ||
+      typeof payload.jti !== 'string' ||
+      !isAudienceList(payload.aud)
+    ) {
+      throw new TokenRejectedError('invalid');
+    }
+    return payload as TokenClaims;
+  }
+}
+
+function isAudienceList(value: unknown): value is Audience[] {
+  return Array.isArray(value) && value.length > 0 && value.every((entry) => KNOWN_AUDIENCES.has(entry as string));
+}

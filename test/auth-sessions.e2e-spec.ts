@@ -1,0 +1,259 @@
+import pg from 'pg';
+import type { RunningPlatform } from '../apps/platform/src/bootstrap.js';
+import { decode, forge, login, PASSWORD, registerUser, request, signIn, TEST_ISSUER, TEST_SECRET, withClaims } from './support/auth-client.js';
+import { runGatehouse, startGatehouseServer } from './support/gatehouse-process.js';
+import { startTestPlatform, testDatabaseUrl } from './support/platform.js';
+import { expectError } from './support/responses.js';
+
+const GRACE_SECONDS = 1;
+let platform: RunningPlatform;
+let base: string;
+
+beforeAll(async () => {
+  platform = await startTestPlatform({
+    PLATFORM_JWT_SECRET: TEST_SECRET,
+    JWT_ISSUER: TEST_ISSUER,
+    REFRESH_GRACE_SECONDS: String(GRACE_SECONDS),
+  });
+  base = platform.url;
+});
+afterAll(() => platform.close());
+
+const refresh = (refreshToken: string) => request(base, 'POST', '/auth/refresh', { body: { refresh_token: refreshToken } });
+const me = (token: string, at = base) => request(at, 'GET', '/auth/me', { token });
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function storedSession(sessionId: string): Promise<Record<string, unknown> | undefined> {
+  const client = new pg.Client({ connectionString: testDatabaseUrl() });
+  await client.connect();
+  try {
+    return (await client.query('SELECT * FROM sessions WHERE id = $1', [sessionId])).rows[0];
+  } finally {
+    await client.end();
+  }
+}
+
+describe('refresh rotation', () => {
+  it('returns a new pair for the same session and user', async () => {
+    const pair = await signIn(base, { audience: ['web', 'api'] });
+    const response = await refresh(pair.refresh_token);
+    expect(response.status).toBe(200);
+    const next = await response.json();
+    expect(next).toMatchObject({ token_type: 'Bearer', audience: ['web', 'api'], user: { id: pair.user.id } });
+    expect(next.refresh_token).not.toBe(pair.refresh_token);
+    expect(decode(next.access_token).payload.sid).toBe(decode(pair.access_token).payload.sid);
+    expect((await me(next.access_token)).status).toBe(200);
+  });
+
+  it('stores only hashes of refresh tokens', async () => {
+    const pair = await signIn(base);
+    const row = await storedSession(decode(pair.access_token).payload.sid as string);
+    expect(JSON.stringify(row)).not.toContain(pair.refresh_token);
+    expect((row!.refresh_token_hash as Buffer).length).toBe(32);
+  });
+
+  it('answers a retry of a just-rotated token 401 within the grace window, keeping the session', async () => {
+    const pair = await signIn(base);
+    const next = await (await refresh(pair.refresh_token)).json();
+    await expectError(await refresh(pair.refresh_token), 401, 'Refresh token already used');
+    expect((await me(next.access_token)).status).toBe(200);
+    expect((await refresh(next.refresh_token)).status).toBe(200);
+  });
+
+  it('rejects a reused refresh token after the grace window and revokes the whole session', async () => {
+    const pair = await signIn(base);
+    const next = await (await refresh(pair.refresh_token)).json();
+    await sleep(GRACE_SECONDS * 1000 + 200);
+    await expectError(await refresh(pair.refresh_token), 401, 'Refresh token reuse detected; the session has been revoked');
+    await expectError(await me(next.access_token), 401, 'Token revoked');
+    await expectError(await me(pair.access_token), 401, 'Token revoked');
+    await expectError(await refresh(next.refresh_token), 401, 'Session revoked');
+    expect((await storedSession(decode(pair.access_token).payload.sid as string))!.revoked_reason).toBe('reuse_detected');
+  });
+
+  it('yields at most one successor from concurrent refreshes of one token', async () => {
+    const pair = await signIn(base);
+    const responses = await Promise.all(Array.from({ length: 10 }, () => refresh(pair.refresh_token)));
+    const statuses = responses.map((response) => response.status);
+    expect(statuses.filter((status) => status === 200)).toHaveLength(1);
+    expect(statuses.filter((status) => status === 401)).toHaveLength(9);
+    const winner = await responses[statuses.indexOf(200)]!.json();
+    expect((await me(winner.access_token)).status).toBe(200);
+  });
+
+  it('answers an expired refresh token 401 Refresh token expired', async () => {
+    const pair = await signIn(base);
+    const now = Math.floor(Date.now() / 1000);
+    const expired = withClaims(pair.refresh_token, { iat: now - 1000, exp: now - 100 });
+    await expectError(await refresh(expired), 401, 'Refresh token expired');
+  });
+
+  it('answers a forged or unknown refresh token 401 Invalid refresh token', async () => {
+    await expectError(await refresh('garbage'), 401, 'Invalid refresh token');
+    await expectError(await refresh(forge({}, { typ: 'rt+jwt' })), 401, 'Invalid refresh token');
+  });
+
+  it('refuses a refresh request without the token, or with extra fields', async () => {
+    await expectError(await request(base, 'POST', '/auth/refresh', { body: {} }), 400, /refresh_token/);
+    const pair = await signIn(base);
+    await expectError(await request(base, 'POST', '/auth/refresh', { body: { refresh_token: pair.refresh_token, sid: 'x' } }), 400, /property sid should not exist/);
+  });
+});
+
+describe('logout', () => {
+  it('revokes the current session by default (scope local): its tokens stop working at once', async () => {
+    const { email } = await registerUser(base);
+    const [current, other] = [await login(base, email), await login(base, email)];
+    const response = await request(base, 'POST', '/auth/logout', { token: current.access_token });
+    expect(response.status).toBe(204);
+    await expectError(await me(current.access_token), 401, 'Token revoked');
+    await expectError(await refresh(current.refresh_token), 401, 'Session revoked');
+    expect((await me(other.access_token)).status).toBe(200);
+  });
+
+  it('revokes every session of the user with scope=global', async () => {
+    const { email } = await registerUser(base);
+    const sessions = [await login(base, email), await login(base, email), await login(base, email)];
+    expect((await request(base, 'POST', '/auth/logout?scope=global', { token: sessions[0]!.access_token })).status).toBe(204);
+    for (const session of sessions) await expectError(await me(session.access_token), 401, 'Token revoked');
+  });
+
+  it('revokes every other session with scope=others', async () => {
+    const { email } = await registerUser(base);
+    const [current, other] = [await login(base, email), await login(base, email)];
+    expect((await request(base, 'POST', '/auth/logout?scope=others', { token: current.access_token })).status).toBe(204);
+    expect((await me(current.access_token)).status).toBe(200);
+    await expectError(await me(other.access_token), 401, 'Token revoked');
+  });
+
+  it('leaves other users alone', async () => {
+    const [mine, theirs] = [await signIn(base), await signIn(base)];
+    await request(base, 'POST', '/auth/logout?scope=global', { token: mine.access_token });
+    expect((await me(theirs.access_token)).status).toBe(200);
+  });
+
+  it('refuses an unknown scope with 400', async () => {
+    const pair = await signIn(base);
+    const response = await request(base, 'POST', '/auth/logout?scope=everything', { token: pair.access_token });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toEqual({ statusCode: 400, error: 'Bad Request', message: ['scope must be one of local, global, others'] });
+  });
+
+  it('needs an access token', async () => {
+    await expectError(await request(base, 'POST', '/auth/logout'), 401, 'Missing Authorization header');
+  });
+});
+
+describe('GET /auth/sessions and DELETE /auth/sessions/:id', () => {
+  it('lists the caller\'s live sessions with id, created, last used, user agent, ip and current', async () => {
+    const { email } = await registerUser(base);
+    const first = await login(base, email);
+    const response = await request(base, 'POST', '/auth/login', { body: { email, password: PASSWORD }, headers: { 'user-agent': 'gatehouse-test/1.0' } });
+    const second = await response.json();
+    const list = await (await request(base, 'GET', '/auth/sessions', { token: second.access_token })).json();
+    expect(list).toHaveLength(2);
+    const current = list.find((session: { current: boolean }) => session.current);
+    expect(current).toEqual({
+      id: decode(second.access_token).payload.sid,
+      created_at: expect.any(String),
+      last_used_at: expect.any(String),
+      user_agent: 'gatehouse-test/1.0',
+      ip: '127.0.0.1',
+      audiences: ['web', 'api', 'a2a', 'mcp'],
+      current: true,
+    });
+    expect(list.find((session: { current: boolean }) => !session.current).id).toBe(decode(first.access_token).payload.sid);
+  });
+
+  it('does not list revoked sessions', async () => {
+    const { email } = await registerUser(base);
+    const [gone, kept] = [await login(base, email), await login(base, email)];
+    await request(base, 'POST', '/auth/logout', { token: gone.access_token });
+    const list = await (await request(base, 'GET', '/auth/sessions', { token: kept.access_token })).json();
+    expect(list.map((session: { id: string }) => session.id)).toEqual([decode(kept.access_token).payload.sid]);
+  });
+
+  it('deletes one of the caller\'s sessions, revoking its tokens at once', async () => {
+    const { email } = await registerUser(base);
+    const [keeper, victim] = [await login(base, email), await login(base, email)];
+    const sid = decode(victim.access_token).payload.sid as string;
+    expect((await request(base, 'DELETE', `/auth/sessions/${sid}`, { token: keeper.access_token })).status).toBe(204);
+    await expectError(await me(victim.access_token), 401, 'Token revoked');
+    expect((await me(keeper.access_token)).status).toBe(200);
+  });
+
+  it('answers 404 for someone else\'s session and leaves it alive', async () => {
+    const [mine, theirs] = [await signIn(base), await signIn(base)];
+    const sid = decode(theirs.access_token).payload.sid as string;
+    await expectError(await request(base, 'DELETE', `/auth/sessions/${sid}`, { token: mine.access_token }), 404, 'Session not found');
+    expect((await me(theirs.access_token)).status).toBe(200);
+  });
+
+  it('answers 404 for an unknown session id and 400 for a malformed one', async () => {
+    const pair = await signIn(base);
+    await expectError(await request(base, 'DELETE', '/auth/sessions/6f1c1d1e-2a4b-4c5d-8e9f-0a1b2c3d4e5f', { token: pair.access_token }), 404, 'Session not found');
+    await expectError(await request(base, 'DELETE', '/auth/sessions/not-a-uuid', { token: pair.access_token }), 400, /uuid/);
+  });
+});
+
+describe('revocation across instances', () => {
+  it('is seen by a second Gatehouse process on the same database within a second', async () => {
+    const second = await startGatehouseServer({
+      PLATFORM_ENV: 'dev',
+      DATABASE_URL: testDatabaseUrl(),
+      PLATFORM_JWT_SECRET: TEST_SECRET,
+      JWT_ISSUER: TEST_ISSUER,
+    });
+    try {
+      const pair = await signIn(base);
+      expect((await me(pair.access_token, second.baseUrl)).status).toBe(200);
+      expect((await request(base, 'POST', '/auth/logout', { token: pair.access_token })).status).toBe(204);
+      const deadline = Date.now() + 1000;
+      let status = 200;
+      while (Date.now() < deadline && status === 200) {
+        status = (await me(pair.access_token, second.baseUrl)).status;
+        if (status === 200) await sleep(25);
+      }
+      expect(status).toBe(401);
+    } finally {
+      expect(await second.stop()).toBe(0);
+    }
+  });
+
+  it('is loaded at start-up by an instance that was not running when it happened', async () => {
+    const pair = await signIn(base);
+    await request(base, 'POST', '/auth/logout', { token: pair.access_token });
+    const late = await startTestPlatform({ PLATFORM_JWT_SECRET: TEST_SECRET, JWT_ISSUER: TEST_ISSUER });
+    try {
+      await expectError(await me(pair.access_token, late.url), 401, 'Token revoked');
+    } finally {
+      await late.close();
+    }
+  });
+});
+
+describe('disabling a user', () => {
+  it('revokes the user\'s tokens at once and refuses its logins with the usual 401', async () => {
+    const { email } = await registerUser(base);
+    const pair = await login(base, email);
+    const result = await runGatehouse(['user', 'disable', '--email', email], {
+      PLATFORM_ENV: 'dev',
+      DATABASE_URL: testDatabaseUrl(),
+      PLATFORM_JWT_SECRET: TEST_SECRET,
+      JWT_ISSUER: TEST_ISSUER,
+    });
+    expect(result).toMatchObject({ code: 0, stdout: `Disabled user ${email}; its sessions are revoked\n` });
+    const deadline = Date.now() + 1000;
+    let status = 200;
+    while (Date.now() < deadline && status === 200) status = (await me(pair.access_token)).status;
+    expect(status).toBe(401);
+    await expectError(await me(pair.access_token), 401, 'Token revoked');
+    await expectError(await request(base, 'POST', '/auth/login', { body: { email, password: PASSWORD } }), 401, 'Invalid email or password');
+    await expectError(await refresh(pair.refresh_token), 401, 'Session revoked');
+  });
+
+  it('says so when there is no such user', async () => {
+    const result = await runGatehouse(['user', 'disable', '--email', 'nobody@example.com'], { PLATFORM_ENV: 'dev', DATABASE_URL: testDatabaseUrl() });
+    expect(result).toMatchObject({ code: 1, stderr: 'Cannot disable user: no user with email nobody@example.com\n' });
+  });
+});

@@ -1,0 +1,269 @@
+import jwt from 'jsonwebtoken';
+import { randomUUID } from 'node:crypto';
+import type { RunningPlatform } from '../apps/platform/src/bootstrap.js';
+import {
+  decode,
+  forge,
+  login,
+  PASSWORD,
+  registerUser,
+  request,
+  signIn,
+  TEST_ISSUER,
+  TEST_SECRET,
+  uniqueEmail,
+  withClaims,
+} from './support/auth-client.js';
+import { startTestPlatform } from './support/platform.js';
+import { expectError } from './support/responses.js';
+
+const CHALLENGE = 'Bearer realm="gatehouse"';
+const invalidToken = (description: string) => `${CHALLENGE}, error="invalid_token", error_description="${description}"`;
+
+let platform: RunningPlatform;
+let base: string;
+
+beforeAll(async () => {
+  platform = await startTestPlatform({ PLATFORM_JWT_SECRET: TEST_SECRET, JWT_ISSUER: TEST_ISSUER });
+  base = platform.url;
+});
+afterAll(() => platform.close());
+
+describe('POST /auth/register', () => {
+  it('creates the user with a trimmed, lower-cased email and returns 201 {user} without the hash', async () => {
+    const email = uniqueEmail('mixed');
+    const response = await request(base, 'POST', '/auth/register', {
+      body: { email: `  ${email.toUpperCase()}  `, password: PASSWORD, name: 'Ada' },
+    });
+    expect(response.status).toBe(201);
+    const body = await response.json();
+    expect(body).toEqual({
+      user: { id: expect.any(String), email, name: 'Ada', disabled: false, created_at: expect.any(String), updated_at: expect.any(String) },
+    });
+  });
+
+  it('answers 409 Email already registered, whatever the case of the email', async () => {
+    const { email } = await registerUser(base);
+    const response = await request(base, 'POST', '/auth/register', { body: { email: email.toUpperCase(), password: PASSWORD } });
+    await expectError(response, 409, 'Email already registered');
+  });
+
+  it.each([
+    ['7 bytes', 'a'.repeat(7)],
+    ['73 bytes', 'a'.repeat(73)],
+    ['37 two-byte characters (74 bytes, not truncated)', 'é'.repeat(37)],
+  ])('refuses a password of %s, naming the 72-byte limit', async (_name, password) => {
+    const response = await request(base, 'POST', '/auth/register', { body: { email: uniqueEmail(), password } });
+    await expectError(response, 400, /^password must be 8 to 72 bytes long \(72 bytes is bcrypt's limit/);
+  });
+
+  it('accepts a password of exactly 72 bytes, and logs in with it but not with a 73-byte extension', async () => {
+    const password = 'p'.repeat(72);
+    const { email } = await registerUser(base, uniqueEmail(), password);
+    expect((await login(base, email, password)).access_token).toEqual(expect.any(String));
+    const longer = await request(base, 'POST', '/auth/login', { body: { email, password: `${password}x` } });
+    await expectError(longer, 401, 'Invalid email or password');
+  });
+
+  it('refuses an invalid email with one message for the field', async () => {
+    const response = await request(base, 'POST', '/auth/register', { body: { email: 'nope', password: PASSWORD } });
+    await expectError(response, 400, /email must be a valid email address/);
+  });
+
+  it('refuses unknown body fields', async () => {
+    const response = await request(base, 'POST', '/auth/register', { body: { email: uniqueEmail(), password: PASSWORD, role: 'admin' } });
+    await expectError(response, 400, /property role should not exist/);
+  });
+
+  it('answers malformed JSON with 400 in the common shape', async () => {
+    const response = await request(base, 'POST', '/auth/register', { body: '{"email": ' });
+    await expectError(response, 400, /JSON/);
+  });
+
+  it('answers a body over 100 kB with 413', async () => {
+    const response = await request(base, 'POST', '/auth/register', {
+      body: { email: uniqueEmail(), password: PASSWORD, name: 'x'.repeat(110_000) },
+    });
+    await expectError(response, 413, /body/i);
+  });
+});
+
+describe('POST /auth/login', () => {
+  it('returns the token pair, its lifetimes, the audiences and the user', async () => {
+    const { email, id } = await registerUser(base);
+    const response = await request(base, 'POST', '/auth/login', { body: { email, password: PASSWORD } });
+    expect(response.status).toBe(200);
+    const body = await response.json();
+    expect(body).toEqual({
+      access_token: expect.any(String),
+      refresh_token: expect.any(String),
+      token_type: 'Bearer',
+      expires_in: 2_592_000,
+      refresh_expires_in: 15_552_000,
+      audience: ['web', 'api', 'a2a', 'mcp'],
+      user: expect.objectContaining({ id, email }),
+    });
+  });
+
+  it('issues an HS256 access token with typ at+jwt, a kid, and the claims iss, aud, sub, exp, iat, jti, sid', async () => {
+    const pair = await signIn(base);
+    const { header, payload } = decode(pair.access_token);
+    expect(header).toEqual({ alg: 'HS256', typ: 'at+jwt', kid: expect.stringMatching(/^[0-9a-f]{16}$/) });
+    expect(Object.keys(payload).sort()).toEqual(['aud', 'exp', 'iat', 'iss', 'jti', 'sid', 'sub']);
+    expect(payload).toMatchObject({ iss: TEST_ISSUER, aud: ['web', 'api', 'a2a', 'mcp'], sub: pair.user.id });
+    expect(payload.exp).toBe((payload.iat as number) + 2_592_000);
+    expect(decode(pair.refresh_token).header.typ).toBe('rt+jwt');
+  });
+
+  it('gives every token its own jti', async () => {
+    const { email } = await registerUser(base);
+    const [first, second] = [await login(base, email), await login(base, email)];
+    const ids = [first.access_token, first.refresh_token, second.access_token, second.refresh_token].map((t) => decode(t).payload.jti);
+    expect(new Set(ids).size).toBe(4);
+  });
+
+  it('answers an unknown email and a wrong password with the same 401', async () => {
+    const { email } = await registerUser(base);
+    await expectError(await request(base, 'POST', '/auth/login', { body: { email: uniqueEmail('ghost'), password: PASSWORD } }), 401, 'Invalid email or password');
+    await expectError(await request(base, 'POST', '/auth/login', { body: { email, password: 'wrong password' } }), 401, 'Invalid email or password');
+  });
+
+  it('matches the email case-insensitively', async () => {
+    const { email } = await registerUser(base);
+    expect((await login(base, `  ${email.toUpperCase()}`)).user.email).toBe(email);
+  });
+
+  it.each([
+    ['a single audience', 'mcp', ['mcp']],
+    ['a list', ['web', 'api'], ['web', 'api']],
+    ['a list with repeats', ['api', 'api'], ['api']],
+  ])('narrows the tokens to %s', async (_name, audience, expected) => {
+    const pair = await signIn(base, { audience });
+    expect(pair.audience).toEqual(expected);
+    expect(decode(pair.access_token).payload.aud).toEqual(expected);
+    expect(decode(pair.refresh_token).payload.aud).toEqual(expected);
+  });
+
+  it.each([
+    ['an unknown audience', 'desktop'],
+    ['a list with an unknown audience', ['web', 'desktop']],
+    ['an empty list', []],
+    ['a number', 7],
+  ])('answers 400 Invalid audience for %s', async (_name, audience) => {
+    const { email } = await registerUser(base);
+    await expectError(await request(base, 'POST', '/auth/login', { body: { email, password: PASSWORD, audience } }), 400, 'Invalid audience');
+  });
+});
+
+describe('the guard: presenting an access token', () => {
+  let pair: Awaited<ReturnType<typeof signIn>>;
+  beforeAll(async () => {
+    pair = await signIn(base);
+  });
+
+  const me = (headers: Record<string, string>) => request(base, 'GET', '/auth/me', { headers });
+
+  it('accepts a valid token', async () => {
+    const response = await request(base, 'GET', '/auth/me', { token: pair.access_token });
+    expect(response.status).toBe(200);
+    expect((await response.json()).user.email).toBe(pair.email);
+  });
+
+  it('answers 401 Missing Authorization header, with a challenge that has no error attribute', async () => {
+    const response = await me({});
+    expect(response.headers.get('www-authenticate')).toBe(CHALLENGE);
+    await expectError(response, 401, 'Missing Authorization header');
+  });
+
+  it.each([
+    ['another scheme', 'Basic dXNlcjpwYXNz'],
+    ['no token', 'Bearer'],
+    ['no scheme', 'TOKEN'],
+    ['two tokens', 'Bearer a.b.c d.e.f'],
+  ])('answers 401 for a malformed header (%s)', async (_name, header) => {
+    const response = await me({ authorization: header });
+    expect(response.headers.get('www-authenticate')).toBe(invalidToken('Invalid Authorization header format. Use: Bearer <token>'));
+    await expectError(response, 401, 'Invalid Authorization header format. Use: Bearer <token>');
+  });
+
+  it('never takes a token from the query string', async () => {
+    await expectError(await request(base, 'GET', `/auth/me?access_token=${pair.access_token}`), 401, 'Missing Authorization header');
+  });
+
+  const rejections: [string, () => string, string][] = [
+    ['a tampered signature', () => `${pair.access_token.slice(0, -4)}AAAA`, 'Invalid token'],
+    ['a tampered payload', () => { const [h, , s] = pair.access_token.split('.'); return `${h}.${Buffer.from(JSON.stringify({ ...decode(pair.access_token).payload, sub: randomUUID() })).toString('base64url')}.${s}`; }, 'Invalid token'],
+    ['alg none', () => jwt.sign(decode(pair.access_token).payload, '', { algorithm: 'none', header: { alg: 'none', typ: 'at+jwt' } }), 'Invalid token'],
+    ['another algorithm (HS512)', () => forge({ sub: pair.user.id }, { algorithm: 'HS512' }), 'Invalid token'],
+    ['another secret', () => forge({ sub: pair.user.id }, { secret: 'some-other-secret-that-is-long-enough!!' }), 'Invalid token'],
+    ['an expired token', () => withClaims(pair.access_token, { iat: Math.floor(Date.now() / 1000) - 200, exp: Math.floor(Date.now() / 1000) - 60 }), 'Token expired'],
+    ['a token not valid yet (nbf)', () => withClaims(pair.access_token, { nbf: Math.floor(Date.now() / 1000) + 120 }), 'Invalid token'],
+    ['a token issued in the future (iat)', () => withClaims(pair.access_token, { iat: Math.floor(Date.now() / 1000) + 120 }), 'Invalid token'],
+    ['another issuer', () => withClaims(pair.access_token, { iss: 'gatehouse-elsewhere' }), 'Invalid issuer'],
+    ['no exp', () => withClaims(pair.access_token, { exp: undefined }), 'Invalid token'],
+    ['aud as a string', () => withClaims(pair.access_token, { aud: 'web' }), 'Invalid token'],
+    ['an unknown audience', () => withClaims(pair.access_token, { aud: ['web', 'desktop'] }), 'Invalid token'],
+    ['no typ', () => withClaims(pair.access_token, {}, ''), 'Invalid token'],
+    ['a refresh token', () => pair.refresh_token, 'Invalid token'],
+    ['garbage', () => 'not.a.jwt', 'Invalid token'],
+  ];
+  it.each(rejections)('rejects %s', async (_name, token, message) => {
+    const response = await me({ authorization: `Bearer ${token()}` });
+    expect(response.headers.get('www-authenticate')).toBe(invalidToken(message));
+    await expectError(response, 401, message);
+  });
+
+  it('accepts a token expired less than the 30 s clock-skew leeway ago', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const token = withClaims(pair.access_token, { iat: now - 100, exp: now - 10 });
+    expect((await me({ authorization: `Bearer ${token}` })).status).toBe(200);
+  });
+
+  it('accepts the Bearer scheme in any case (RFC 6750)', async () => {
+    expect((await me({ authorization: `bearer ${pair.access_token}` })).status).toBe(200);
+  });
+
+  it('refuses an access token presented as a refresh token', async () => {
+    const response = await request(base, 'POST', '/auth/refresh', { body: { refresh_token: pair.access_token } });
+    await expectError(response, 401, 'Invalid refresh token');
+  });
+});
+
+describe('audiences the deployment no longer serves', () => {
+  let narrowed: RunningPlatform;
+  beforeAll(async () => {
+    narrowed = await startTestPlatform({ PLATFORM_JWT_SECRET: TEST_SECRET, JWT_ISSUER: TEST_ISSUER, JWT_AUDIENCES: 'web,api' });
+  });
+  afterAll(() => narrowed.close());
+
+  it('answers 403 Invalid audience (insufficient_scope) to a valid token that only carries them', async () => {
+    const { id } = await registerUser(narrowed.url);
+    const token = forge({ sub: id, aud: ['mcp'] });
+    const response = await request(narrowed.url, 'GET', '/auth/me', { token });
+    expect(response.headers.get('www-authenticate')).toBe(`${CHALLENGE}, error="insufficient_scope", error_description="Invalid audience"`);
+    await expectError(response, 403, 'Invalid audience');
+  });
+
+  it('lets a token through on an audience it still serves', async () => {
+    const { email } = await registerUser(narrowed.url);
+    const pair = await login(narrowed.url, email);
+    expect(pair.audience).toEqual(['web', 'api']);
+    expect((await request(narrowed.url, 'GET', '/auth/me', { token: pair.access_token })).status).toBe(200);
+  });
+
+  it('refuses a login asking for an audience it does not serve', async () => {
+    const { email } = await registerUser(narrowed.url);
+    await expectError(await request(narrowed.url, 'POST', '/auth/login', { body: { email, password: PASSWORD, audience: 'mcp' } }), 400, 'Invalid audience');
+  });
+});
+
+describe('registration closed', () => {
+  it('answers 403 when ALLOW_REGISTRATION=false', async () => {
+    const closed = await startTestPlatform({ ALLOW_REGISTRATION: 'false' });
+    try {
+      await expectError(await request(closed.url, 'POST', '/auth/register', { body: { email: uniqueEmail(), password: PASSWORD } }), 403, 'Registration is closed');
+    } finally {
+      await closed.close();
+    }
+  });
+});
