@@ -1,6 +1,6 @@
 import pg from 'pg';
 import type { RunningPlatform } from '../apps/platform/src/bootstrap.js';
-import { decode, forge, login, PASSWORD, registerUser, request, signIn, TEST_ISSUER, TEST_SECRET, withClaims } from './support/auth-client.js';
+import { decode, forge, json, login, PASSWORD, registerUser, request, signIn, TEST_ISSUER, TEST_SECRET, withClaims } from './support/auth-client.js';
 import { runGatehouse, startGatehouseServer } from './support/gatehouse-process.js';
 import { startTestPlatform, testDatabaseUrl } from './support/platform.js';
 import { expectError } from './support/responses.js';
@@ -38,7 +38,7 @@ describe('refresh rotation', () => {
     const pair = await signIn(base, { audience: ['web', 'api'] });
     const response = await refresh(pair.refresh_token);
     expect(response.status).toBe(200);
-    const next = await response.json();
+    const next = await json(response);
     expect(next).toMatchObject({ token_type: 'Bearer', audience: ['web', 'api'], user: { id: pair.user.id } });
     expect(next.refresh_token).not.toBe(pair.refresh_token);
     expect(decode(next.access_token).payload.sid).toBe(decode(pair.access_token).payload.sid);
@@ -54,7 +54,7 @@ describe('refresh rotation', () => {
 
   it('answers a retry of a just-rotated token 401 within the grace window, keeping the session', async () => {
     const pair = await signIn(base);
-    const next = await (await refresh(pair.refresh_token)).json();
+    const next = await json(await refresh(pair.refresh_token));
     await expectError(await refresh(pair.refresh_token), 401, 'Refresh token already used');
     expect((await me(next.access_token)).status).toBe(200);
     expect((await refresh(next.refresh_token)).status).toBe(200);
@@ -62,7 +62,7 @@ describe('refresh rotation', () => {
 
   it('rejects a reused refresh token after the grace window and revokes the whole session', async () => {
     const pair = await signIn(base);
-    const next = await (await refresh(pair.refresh_token)).json();
+    const next = await json(await refresh(pair.refresh_token));
     await sleep(GRACE_SECONDS * 1000 + 200);
     await expectError(await refresh(pair.refresh_token), 401, 'Refresh token reuse detected; the session has been revoked');
     await expectError(await me(next.access_token), 401, 'Token revoked');
@@ -77,7 +77,7 @@ describe('refresh rotation', () => {
     const statuses = responses.map((response) => response.status);
     expect(statuses.filter((status) => status === 200)).toHaveLength(1);
     expect(statuses.filter((status) => status === 401)).toHaveLength(9);
-    const winner = await responses[statuses.indexOf(200)]!.json();
+    const winner = await json(responses[statuses.indexOf(200)]!);
     expect((await me(winner.access_token)).status).toBe(200);
   });
 
@@ -136,7 +136,7 @@ describe('logout', () => {
     const pair = await signIn(base);
     const response = await request(base, 'POST', '/auth/logout?scope=everything', { token: pair.access_token });
     expect(response.status).toBe(400);
-    expect(await response.json()).toEqual({ statusCode: 400, error: 'Bad Request', message: ['scope must be one of local, global, others'] });
+    expect(await json(response)).toEqual({ statusCode: 400, error: 'Bad Request', message: ['scope must be one of local, global, others'] });
   });
 
   it('needs an access token', async () => {
@@ -149,8 +149,8 @@ describe('GET /auth/sessions and DELETE /auth/sessions/:id', () => {
     const { email } = await registerUser(base);
     const first = await login(base, email);
     const response = await request(base, 'POST', '/auth/login', { body: { email, password: PASSWORD }, headers: { 'user-agent': 'gatehouse-test/1.0' } });
-    const second = await response.json();
-    const list = await (await request(base, 'GET', '/auth/sessions', { token: second.access_token })).json();
+    const second = await json(response);
+    const list = await json(await request(base, 'GET', '/auth/sessions', { token: second.access_token }));
     expect(list).toHaveLength(2);
     const current = list.find((session: { current: boolean }) => session.current);
     expect(current).toEqual({
@@ -169,7 +169,7 @@ describe('GET /auth/sessions and DELETE /auth/sessions/:id', () => {
     const { email } = await registerUser(base);
     const [gone, kept] = [await login(base, email), await login(base, email)];
     await request(base, 'POST', '/auth/logout', { token: gone.access_token });
-    const list = await (await request(base, 'GET', '/auth/sessions', { token: kept.access_token })).json();
+    const list = await json(await request(base, 'GET', '/auth/sessions', { token: kept.access_token }));
     expect(list.map((session: { id: string }) => session.id)).toEqual([decode(kept.access_token).payload.sid]);
   });
 

@@ -4,6 +4,7 @@ import type { RunningPlatform } from '../apps/platform/src/bootstrap.js';
 import {
   decode,
   forge,
+  json,
   login,
   PASSWORD,
   registerUser,
@@ -36,7 +37,7 @@ describe('POST /auth/register', () => {
       body: { email: `  ${email.toUpperCase()}  `, password: PASSWORD, name: 'Ada' },
     });
     expect(response.status).toBe(201);
-    const body = await response.json();
+    const body = await json(response);
     expect(body).toEqual({
       user: { id: expect.any(String), email, name: 'Ada', disabled: false, created_at: expect.any(String), updated_at: expect.any(String) },
     });
@@ -93,7 +94,7 @@ describe('POST /auth/login', () => {
     const { email, id } = await registerUser(base);
     const response = await request(base, 'POST', '/auth/login', { body: { email, password: PASSWORD } });
     expect(response.status).toBe(200);
-    const body = await response.json();
+    const body = await json(response);
     expect(body).toEqual({
       access_token: expect.any(String),
       refresh_token: expect.any(String),
@@ -166,7 +167,7 @@ describe('the guard: presenting an access token', () => {
   it('accepts a valid token', async () => {
     const response = await request(base, 'GET', '/auth/me', { token: pair.access_token });
     expect(response.status).toBe(200);
-    expect((await response.json()).user.email).toBe(pair.email);
+    expect((await json(response)).user.email).toBe(pair.email);
   });
 
   it('answers 401 Missing Authorization header, with a challenge that has no error attribute', async () => {

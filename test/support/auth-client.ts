@@ -15,6 +15,12 @@ export interface TokenPairBody {
   user: { id: string; email: string; name: string | null; disabled: boolean };
 }
 
+/** A response body as JSON, typed by the caller (tests assert its shape). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export async function json<T = any>(response: Response): Promise<T> {
+  return (await response.json()) as T;
+}
+
 export function uniqueEmail(label = 'user'): string {
   return `${label}-${randomUUID()}@example.com`;
 }
