@@ -1,5 +1,5 @@
 import { Injectable, Logger, type OnModuleInit, ServiceUnavailableException } from '@nestjs/common';
-import { JwtService } from '@nestjs/jwt';
+import { JwtService, type JwtVerifyOptions } from '@nestjs/jwt';
 import { randomUUID } from 'node:crypto';
 import { type Audience, AUDIENCES, SecurityConfig } from '@app/config';
 
@@ -55,12 +55,20 @@ export class TokenProvider implements OnModuleInit {
   private readonly logger = new Logger('TokenProvider');
   /** Outside dev with the public default secret, no token is issued or accepted. */
   private readonly disabled: boolean;
+  /** Built once: verification is on every guarded request's path. */
+  private readonly verifyOptions: JwtVerifyOptions & { complete: true };
 
   constructor(
     private readonly jwt: JwtService,
     private readonly security: SecurityConfig,
   ) {
     this.disabled = security.usesDefaultSecret && !security.isDevelopment;
+    this.verifyOptions = {
+      algorithms: [ALGORITHM],
+      issuer: security.issuer,
+      clockTolerance: CLOCK_SKEW_SECONDS,
+      complete: true,
+    };
   }
 
   onModuleInit(): void {
@@ -121,12 +129,7 @@ export class TokenProvider implements OnModuleInit {
     if (this.disabled) throw new TokenRejectedError('invalid');
     let decoded: { header: { typ?: unknown }; payload: Partial<TokenClaims> & { nbf?: unknown } };
     try {
-      decoded = this.jwt.verify(token, {
-        algorithms: [ALGORITHM],
-        issuer: this.security.issuer,
-        clockTolerance: CLOCK_SKEW_SECONDS,
-        complete: true,
-      });
+      decoded = this.jwt.verify(token, this.verifyOptions);
     } catch (error) {
       const name = (error as Error).name;
       if (name === 'TokenExpiredError') throw new TokenRejectedError('expired');

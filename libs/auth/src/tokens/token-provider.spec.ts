@@ -1,0 +1,63 @@
+import { Logger, ServiceUnavailableException } from '@nestjs/common';
+import { JwtService } from '@nestjs/jwt';
+import jwt from 'jsonwebtoken';
+import { randomUUID } from 'node:crypto';
+import { type Environment, loadGatehouseConfigOrThrow, type SecurityConfig } from '@app/config';
+import { TokenProvider, TokenRejectedError } from './token-provider.js';
+
+const SECRET = 'unit-test-secret-of-sufficient-length-0123';
+
+function provider(env: Environment): { tokens: TokenProvider; security: SecurityConfig } {
+  const { security } = loadGatehouseConfigOrThrow(env);
+  return { tokens: new TokenProvider(new JwtService({ secret: security.signingKey }), security), security };
+}
+
+const subject = { userId: randomUUID(), sessionId: randomUUID(), audiences: ['web', 'api'] as const };
+
+describe('TokenProvider', () => {
+  const { tokens } = provider({ PLATFORM_JWT_SECRET: SECRET, JWT_ISSUER: 'unit', JWT_ACCESS_TOKEN_EXPIRATION: '300' });
+
+  it('round-trips an access token with every claim', () => {
+    const issued = tokens.issueAccessToken(subject);
+    expect(issued.expiresIn).toBe(300);
+    const claims = tokens.verifyAccessToken(issued.token);
+    expect(claims).toMatchObject({ iss: 'unit', aud: ['web', 'api'], sub: subject.userId, sid: subject.sessionId });
+    expect(claims.exp - claims.iat).toBe(300);
+  });
+
+  it('keeps the two token types apart', () => {
+    const access = tokens.issueAccessToken(subject).token;
+    const refresh = tokens.issueRefreshToken(subject).token;
+    expect(() => tokens.verifyRefreshToken(access)).toThrow(TokenRejectedError);
+    expect(() => tokens.verifyAccessToken(refresh)).toThrow(TokenRejectedError);
+  });
+
+  it.each([
+    ['expired', { exp: Math.floor(Date.now() / 1000) - 31 }, 'Token expired'],
+    ['another issuer', { iss: 'elsewhere' }, 'Invalid issuer'],
+    ['an empty audience list', { aud: [] }, 'Invalid token'],
+  ])('rejects a token that is %s', (_name, change, message) => {
+    const now = Math.floor(Date.now() / 1000);
+    const token = jwt.sign(
+      { iss: 'unit', aud: ['web'], sub: 'u', sid: 's', jti: 'j', iat: now - 100, exp: now + 100, ...change },
+      SECRET,
+      { header: { alg: 'HS256', typ: 'at+jwt' } },
+    );
+    expect(() => tokens.verifyAccessToken(token)).toThrow(message);
+  });
+});
+
+describe('TokenProvider outside dev with the built-in secret', () => {
+  const { tokens } = provider({ JWT_ISSUER: 'unit' });
+  beforeAll(() => Logger.overrideLogger(false));
+
+  it('refuses to issue with a 503', () => {
+    expect(() => tokens.issueAccessToken(subject)).toThrow(ServiceUnavailableException);
+  });
+
+  it('rejects every token, even one it would otherwise accept', () => {
+    const { tokens: devTokens } = provider({ PLATFORM_ENV: 'dev', JWT_ISSUER: 'unit' });
+    const token = devTokens.issueAccessToken(subject).token;
+    expect(() => tokens.verifyAccessToken(token)).toThrow('Invalid token');
+  });
+});
