@@ -7,6 +7,7 @@ import { DatabaseModule } from '@app/database';
 import { UsersModule } from '@app/users';
 import { HealthModule } from './health/health.module.js';
 import { HttpErrorFilter } from './http/http-error.filter.js';
+import { WorkspacesModule } from './workspaces/workspaces.module.js';
 
 export interface AppModuleOptions {
   /** The PostgreSQL to use: `DATABASE_URL`, or the embedded cluster's. */
@@ -26,6 +27,7 @@ export class AppModule {
         UsersModule,
         AuthModule,
         HealthModule,
+        WorkspacesModule,
       ],
       providers: [
         { provide: APP_FILTER, useClass: HttpErrorFilter },

@@ -1,0 +1,172 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
+import { type Role, Workspace, WorkspaceMember } from './workspace.entities.js';
+
+const UNIQUE_VIOLATION = '23505';
+
+/** The slug is taken by another workspace. */
+export class DuplicateSlugError extends Error {}
+
+export interface WorkspaceWithRole {
+  workspace: Workspace;
+  role: Role;
+}
+
+export interface MemberRow {
+  userId: string;
+  email: string;
+  name: string | null;
+  role: Role;
+  createdAt: Date;
+}
+
+export type WorkspaceChanges = Partial<Pick<Workspace, 'name' | 'slug' | 'description' | 'settings'>>;
+
+/**
+ * One workspace, locked (`SELECT … FOR UPDATE`) for the length of a transaction: every change
+ * to a workspace or its members goes through one, so concurrent changes are applied one after
+ * another and each sees the roles the previous one left.
+ */
+export interface LockedWorkspace {
+  readonly workspace: Workspace;
+  roleOf(userId: string): Promise<Role | null>;
+  ownerCount(): Promise<number>;
+  /** A user's id, by id or by (normalised) email; null when there is no such user. */
+  findUserId(by: { userId: string } | { email: string }): Promise<string | null>;
+  addMember(userId: string, role: Role): Promise<void>;
+  setRole(userId: string, role: Role): Promise<void>;
+  removeMember(userId: string): Promise<void>;
+  update(changes: WorkspaceChanges): Promise<Workspace>;
+  delete(): Promise<void>;
+}
+
+/** The only place that touches the `workspaces` and `workspace_members` tables. */
+@Injectable()
+export class WorkspacesRepository {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  async createWithOwner(fields: Pick<Workspace, 'name' | 'slug' | 'description'>, ownerId: string): Promise<Workspace> {
+    return this.translateErrors(() =>
+      this.dataSource.transaction(async (manager) => {
+        const workspace = await manager.save(manager.create(Workspace, { ...fields, settings: {} }));
+        await manager.insert(WorkspaceMember, { workspaceId: workspace.id, userId: ownerId, role: 'owner' });
+        return workspace;
+      }),
+    );
+  }
+
+  async slugExists(slug: string): Promise<boolean> {
+    return this.dataSource.getRepository(Workspace).existsBy({ slug });
+  }
+
+  async findWithRole(workspaceId: string, userId: string): Promise<WorkspaceWithRole | null> {
+    const workspace = await this.dataSource.getRepository(Workspace).findOneBy({ id: workspaceId });
+    if (workspace === null) return null;
+    const membership = await this.dataSource.getRepository(WorkspaceMember).findOneBy({ workspaceId, userId });
+    return membership === null ? null : { workspace, role: membership.role };
+  }
+
+  async roleOf(workspaceId: string, userId: string): Promise<Role | null> {
+    const membership = await this.dataSource.getRepository(WorkspaceMember).findOneBy({ workspaceId, userId });
+    return membership?.role ?? null;
+  }
+
+  /** The user's workspaces, oldest membership first, and how many there are in all. */
+  async listForUser(userId: string, limit: number, offset: number): Promise<{ items: WorkspaceWithRole[]; total: number }> {
+    const [rows, [{ total }]] = await Promise.all([
+      this.dataSource.query(
+        `SELECT w.*, m.role FROM workspace_members m JOIN workspaces w ON w.id = m.workspace_id
+          WHERE m.user_id = $1 ORDER BY m.created_at, w.id LIMIT $2 OFFSET $3`,
+        [userId, limit, offset],
+      ) as Promise<(Record<string, unknown> & { role: Role })[]>,
+      this.dataSource.query('SELECT count(*)::int AS total FROM workspace_members WHERE user_id = $1', [userId]) as Promise<[{ total: number }]>,
+    ]);
+    const metadata = this.dataSource.getRepository(Workspace);
+    return {
+      items: rows.map((row) => ({
+        workspace: metadata.create({
+          id: row.id as string,
+          name: row.name as string,
+          slug: row.slug as string,
+          description: row.description as string | null,
+          settings: row.settings as Record<string, unknown>,
+          createdAt: row.created_at as Date,
+          updatedAt: row.updated_at as Date,
+        }),
+        role: row.role,
+      })),
+      total,
+    };
+  }
+
+  async listMembers(workspaceId: string): Promise<MemberRow[]> {
+    const rows: { user_id: string; email: string; name: string | null; role: Role; created_at: Date }[] = await this.dataSource.query(
+      `SELECT m.user_id, u.email, u.name, m.role, m.created_at
+         FROM workspace_members m JOIN users u ON u.id = m.user_id
+        WHERE m.workspace_id = $1 ORDER BY m.created_at, m.user_id`,
+      [workspaceId],
+    );
+    return rows.map((row) => ({ userId: row.user_id, email: row.email, name: row.name, role: row.role, createdAt: row.created_at }));
+  }
+
+  /**
+   * Runs `work` with the workspace locked, in one transaction: all of it is applied, or none.
+   * Resolves to null (without running `work`) when the workspace does not exist.
+   */
+  async withLockedWorkspace<T>(workspaceId: string, work: (locked: LockedWorkspace) => Promise<T>): Promise<T | null> {
+    return this.translateErrors(() =>
+      this.dataSource.transaction(async (manager) => {
+        const workspace = await manager
+          .getRepository(Workspace)
+          .createQueryBuilder('workspace')
+          .setLock('pessimistic_write')
+          .where('workspace.id = :workspaceId', { workspaceId })
+          .getOne();
+        return workspace === null ? null : work(lockedView(manager, workspace));
+      }),
+    );
+  }
+
+  private async translateErrors<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      const driverError = (error as { driverError?: { code?: string; constraint?: string } }).driverError;
+      if (driverError?.code === UNIQUE_VIOLATION && driverError.constraint === 'workspaces_slug_unique') {
+        throw new DuplicateSlugError();
+      }
+      throw error;
+    }
+  }
+}
+
+function lockedView(manager: EntityManager, workspace: Workspace): LockedWorkspace {
+  const members = manager.getRepository(WorkspaceMember);
+  const workspaceId = workspace.id;
+  return {
+    workspace,
+    roleOf: async (userId) => (await members.findOneBy({ workspaceId, userId }))?.role ?? null,
+    ownerCount: () => members.countBy({ workspaceId, role: 'owner' }),
+    findUserId: async (by) => {
+      const rows: { id: string }[] =
+        'userId' in by
+          ? await manager.query('SELECT id FROM users WHERE id = $1', [by.userId])
+          : await manager.query('SELECT id FROM users WHERE lower(email) = $1', [by.email]);
+      return rows[0]?.id ?? null;
+    },
+    addMember: async (userId, role) => {
+      await members.insert({ workspaceId, userId, role });
+    },
+    setRole: async (userId, role) => {
+      await members.update({ workspaceId, userId }, { role });
+    },
+    removeMember: async (userId) => {
+      await members.delete({ workspaceId, userId });
+    },
+    update: async (changes) => manager.getRepository(Workspace).save(Object.assign(workspace, changes)),
+    delete: async () => {
+      await manager.getRepository(Workspace).delete({ id: workspaceId });
+    },
+  };
+}

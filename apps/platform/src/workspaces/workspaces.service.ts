@@ -1,0 +1,206 @@
+import { BadRequestException, ConflictException, ForbiddenException, Injectable, NotFoundException } from '@nestjs/common';
+import { randomBytes } from 'node:crypto';
+import { normaliseEmail } from '@app/users';
+import type { AddMemberDto, CreateWorkspaceDto, UpdateWorkspaceDto } from './dto/workspace.dto.js';
+import { type Role, ROLE_RANK, type Workspace } from './workspace.entities.js';
+import { DuplicateSlugError, type LockedWorkspace, type MemberRow, WorkspacesRepository } from './workspaces.repository.js';
+
+/** One message for a non-member, a too-low role and a workspace that does not exist: ids cannot be probed. */
+export const NOT_A_MEMBER = 'Not a member of this workspace or insufficient role';
+export const LAST_OWNER = 'A workspace must keep at least one owner';
+export const SLUG_TAKEN = 'Slug already taken';
+
+export interface WorkspaceView {
+  id: string;
+  name: string;
+  slug: string;
+  description: string | null;
+  settings: Record<string, unknown>;
+  created_at: string;
+  updated_at: string;
+  /** The caller's role in it. */
+  role: Role;
+}
+
+export interface MemberView {
+  user_id: string;
+  email: string;
+  name: string | null;
+  role: Role;
+  created_at: string;
+}
+
+/**
+ * Workspaces and their members. Every rule of who may do what is enforced here; every change
+ * runs with the workspace locked, so the rules are checked against the roles as they are at
+ * that moment, even under concurrent requests.
+ */
+@Injectable()
+export class WorkspacesService {
+  constructor(private readonly workspaces: WorkspacesRepository) {}
+
+  async create(userId: string, input: CreateWorkspaceDto): Promise<WorkspaceView> {
+    const fields = { name: input.name, description: input.description ?? null };
+    if (input.slug !== undefined) {
+      return view(await this.createOrConflict({ ...fields, slug: input.slug }, userId), 'owner');
+    }
+    // A slug made from the name gets a short suffix when the plain one is taken.
+    const base = slugify(input.name);
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const slug = attempt === 0 ? base : `${base.slice(0, 57)}-${randomBytes(3).toString('hex')}`;
+      if (attempt === 0 && (await this.workspaces.slugExists(slug))) continue;
+      try {
+        return view(await this.workspaces.createWithOwner({ ...fields, slug }, userId), 'owner');
+      } catch (error) {
+        if (!(error instanceof DuplicateSlugError)) throw error;
+      }
+    }
+    throw new ConflictException(SLUG_TAKEN);
+  }
+
+  async list(userId: string, limit: number, offset: number): Promise<{ items: WorkspaceView[]; total: number; limit: number; offset: number }> {
+    const { items, total } = await this.workspaces.listForUser(userId, limit, offset);
+    return { items: items.map(({ workspace, role }) => view(workspace, role)), total, limit, offset };
+  }
+
+  async get(userId: string, workspaceId: string): Promise<WorkspaceView> {
+    const found = await this.workspaces.findWithRole(workspaceId, userId);
+    if (found === null) throw new ForbiddenException(NOT_A_MEMBER);
+    return view(found.workspace, found.role);
+  }
+
+  async update(userId: string, workspaceId: string, changes: UpdateWorkspaceDto): Promise<WorkspaceView> {
+    return this.change(workspaceId, async (locked) => {
+      const role = await requireRole(locked, userId, 'admin');
+      return view(await locked.update(changes), role);
+    });
+  }
+
+  async delete(userId: string, workspaceId: string): Promise<void> {
+    await this.change(workspaceId, async (locked) => {
+      await requireRole(locked, userId, 'owner');
+      await locked.delete();
+    });
+  }
+
+  async members(userId: string, workspaceId: string): Promise<MemberView[]> {
+    const role = await this.workspaces.roleOf(workspaceId, userId);
+    if (role === null) throw new ForbiddenException(NOT_A_MEMBER);
+    return (await this.workspaces.listMembers(workspaceId)).map(memberView);
+  }
+
+  async addMember(userId: string, workspaceId: string, input: AddMemberDto): Promise<MemberView> {
+    if ((input.email === undefined) === (input.user_id === undefined)) {
+      throw new BadRequestException('Give exactly one of email or user_id');
+    }
+    const role = input.role ?? 'member';
+    const memberId = await this.change(workspaceId, async (locked) => {
+      const actorRole = await requireRole(locked, userId, 'admin');
+      if (role !== 'member') requireOwner(actorRole);
+      const memberId = await locked.findUserId(
+        input.user_id !== undefined ? { userId: input.user_id } : { email: normaliseEmail(input.email!) },
+      );
+      if (memberId === null) throw new NotFoundException('User not found');
+      if ((await locked.roleOf(memberId)) !== null) throw new ConflictException('User is already a member');
+      await locked.addMember(memberId, role);
+      return memberId;
+    });
+    return this.member(workspaceId, memberId);
+  }
+
+  async changeRole(userId: string, workspaceId: string, memberId: string, role: Role): Promise<MemberView> {
+    await this.change(workspaceId, async (locked) => {
+      const actorRole = await requireRole(locked, userId, 'admin');
+      const current = await locked.roleOf(memberId);
+      if (current === null) throw new NotFoundException('Member not found');
+      if (memberId === userId) throw new ForbiddenException('You cannot change your own role');
+      // Only an owner touches an owner, or hands out admin or owner.
+      if (current === 'owner' || role !== 'member') requireOwner(actorRole);
+      if (current === 'owner' && role !== 'owner' && (await locked.ownerCount()) <= 1) throw new ConflictException(LAST_OWNER);
+      await locked.setRole(memberId, role);
+    });
+    return this.member(workspaceId, memberId);
+  }
+
+  /** An admin removes a member, or a member leaves; only an owner removes an owner. */
+  async removeMember(userId: string, workspaceId: string, memberId: string): Promise<void> {
+    await this.change(workspaceId, async (locked) => {
+      const actorRole = await requireRole(locked, userId, memberId === userId ? 'member' : 'admin');
+      const current = await locked.roleOf(memberId);
+      if (current === null) throw new NotFoundException('Member not found');
+      if (current === 'owner') {
+        requireOwner(actorRole);
+        if ((await locked.ownerCount()) <= 1) throw new ConflictException(LAST_OWNER);
+      }
+      await locked.removeMember(memberId);
+    });
+  }
+
+  private async member(workspaceId: string, memberId: string): Promise<MemberView> {
+    const row = (await this.workspaces.listMembers(workspaceId)).find((member) => member.userId === memberId);
+    if (row === undefined) throw new NotFoundException('Member not found');
+    return memberView(row);
+  }
+
+  /** Runs a change with the workspace locked; a workspace that does not exist is the usual 403. */
+  private async change<T>(workspaceId: string, work: (locked: LockedWorkspace) => Promise<T>): Promise<T> {
+    let result: T | null;
+    try {
+      result = await this.workspaces.withLockedWorkspace(workspaceId, work);
+    } catch (error) {
+      if (error instanceof DuplicateSlugError) throw new ConflictException(SLUG_TAKEN);
+      throw error;
+    }
+    if (result === null) throw new ForbiddenException(NOT_A_MEMBER);
+    return result;
+  }
+
+  private async createOrConflict(fields: Pick<Workspace, 'name' | 'slug' | 'description'>, userId: string): Promise<Workspace> {
+    try {
+      return await this.workspaces.createWithOwner(fields, userId);
+    } catch (error) {
+      if (error instanceof DuplicateSlugError) throw new ConflictException(SLUG_TAKEN);
+      throw error;
+    }
+  }
+}
+
+async function requireRole(locked: LockedWorkspace, userId: string, minimum: Role): Promise<Role> {
+  const role = await locked.roleOf(userId);
+  if (role === null || ROLE_RANK[role] < ROLE_RANK[minimum]) throw new ForbiddenException(NOT_A_MEMBER);
+  return role;
+}
+
+function requireOwner(role: Role): void {
+  if (role !== 'owner') throw new ForbiddenException(NOT_A_MEMBER);
+}
+
+/** "Ünïcode Team #1" → "unicode-team-1"; at most 64 characters; "workspace" when nothing is left. */
+export function slugify(name: string): string {
+  const slug = name
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 64)
+    .replace(/-+$/, '');
+  return slug === '' ? 'workspace' : slug;
+}
+
+function view(workspace: Workspace, role: Role): WorkspaceView {
+  return {
+    id: workspace.id,
+    name: workspace.name,
+    slug: workspace.slug,
+    description: workspace.description,
+    settings: workspace.settings,
+    created_at: workspace.createdAt.toISOString(),
+    updated_at: workspace.updatedAt.toISOString(),
+    role,
+  };
+}
+
+function memberView(member: MemberRow): MemberView {
+  return { user_id: member.userId, email: member.email, name: member.name, role: member.role, created_at: member.createdAt.toISOString() };
+}

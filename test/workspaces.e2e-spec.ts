@@ -1,0 +1,397 @@
+import pg from 'pg';
+import { randomUUID } from 'node:crypto';
+import type { RunningPlatform } from '../apps/platform/src/bootstrap.js';
+import { json, login, registerUser, request, signIn, TEST_ISSUER, TEST_SECRET } from './support/auth-client.js';
+import { startTestPlatform, testDatabaseUrl } from './support/platform.js';
+import { expectError } from './support/responses.js';
+
+const NOT_A_MEMBER = 'Not a member of this workspace or insufficient role';
+let platform: RunningPlatform;
+let base: string;
+
+beforeAll(async () => {
+  platform = await startTestPlatform({ PLATFORM_JWT_SECRET: TEST_SECRET, JWT_ISSUER: TEST_ISSUER });
+  base = platform.url;
+});
+afterAll(() => platform.close());
+
+interface Person {
+  id: string;
+  email: string;
+  token: string;
+}
+
+async function person(audience?: string | string[]): Promise<Person> {
+  const pair = await signIn(base, audience === undefined ? {} : { audience });
+  return { id: pair.user.id, email: pair.email, token: pair.access_token };
+}
+
+const call = (who: Person, method: string, path: string, body?: unknown) => request(base, method, path, { token: who.token, body });
+const uniqueName = (label = 'Team') => `${label} ${randomUUID().slice(0, 8)}`;
+
+async function createWorkspace(owner: Person, body: Record<string, unknown> = {}): Promise<{ id: string; slug: string }> {
+  const response = await call(owner, 'POST', '/workspaces', { name: uniqueName(), ...body });
+  if (response.status !== 201) throw new Error(`create failed: ${response.status} ${await response.text()}`);
+  return json(response);
+}
+
+async function addMember(by: Person, workspaceId: string, who: Person, role: string): Promise<Response> {
+  return call(by, 'POST', `/workspaces/${workspaceId}/members`, { user_id: who.id, role });
+}
+
+/** A workspace with an owner, an admin and a member, and someone outside it. */
+async function team() {
+  const [owner, admin, member, outsider] = await Promise.all([person(), person(), person(), person()]);
+  const workspace = await createWorkspace(owner);
+  expect((await addMember(owner, workspace.id, admin, 'admin')).status).toBe(201);
+  expect((await addMember(owner, workspace.id, member, 'member')).status).toBe(201);
+  return { id: workspace.id, owner, admin, member, outsider };
+}
+
+async function ownerCount(workspaceId: string): Promise<number> {
+  const client = new pg.Client({ connectionString: testDatabaseUrl() });
+  await client.connect();
+  try {
+    const { rows } = await client.query("SELECT count(*)::int AS n FROM workspace_members WHERE workspace_id = $1 AND role = 'owner'", [workspaceId]);
+    return rows[0].n;
+  } finally {
+    await client.end();
+  }
+}
+
+describe('POST /workspaces', () => {
+  it('creates the workspace with the creator as owner', async () => {
+    const owner = await person();
+    const response = await call(owner, 'POST', '/workspaces', { name: 'Research', slug: `research-${randomUUID().slice(0, 8)}`, description: 'R&D' });
+    expect(response.status).toBe(201);
+    expect(await json(response)).toEqual({
+      id: expect.any(String),
+      name: 'Research',
+      slug: expect.stringMatching(/^research-/),
+      description: 'R&D',
+      settings: {},
+      created_at: expect.any(String),
+      updated_at: expect.any(String),
+      role: 'owner',
+    });
+  });
+
+  it('makes the slug from the name when none is given', async () => {
+    const suffix = randomUUID().slice(0, 8);
+    const workspace = await createWorkspace(await person(), { name: `Ünïcode  Team #1 ${suffix}` });
+    expect(workspace.slug).toBe(`unicode-team-1-${suffix}`);
+  });
+
+  it('adds a short suffix when the slug made from the name is taken', async () => {
+    const name = uniqueName('Same');
+    const first = await createWorkspace(await person(), { name });
+    const second = await createWorkspace(await person(), { name });
+    expect(second.slug).toMatch(new RegExp(`^${first.slug}-[0-9a-f]{6}$`));
+  });
+
+  it('answers 409 for a slug that is taken', async () => {
+    const { slug } = await createWorkspace(await person());
+    await expectError(await call(await person(), 'POST', '/workspaces', { name: 'Copy', slug }), 409, 'Slug already taken');
+  });
+
+  it.each([
+    ['an invalid slug', { name: 'x', slug: 'Not A Slug' }, /^slug must be 1 to 64 lower-case letters/],
+    ['an empty name', { name: '   ' }, /^name must not be empty/],
+    ['no name', {}, /name/],
+    ['an unknown field', { name: 'x', owner_id: randomUUID() }, /property owner_id should not exist/],
+  ])('answers 400 for %s', async (_name, body, message) => {
+    await expectError(await call(await person(), 'POST', '/workspaces', body), 400, message);
+  });
+});
+
+describe('GET /workspaces', () => {
+  it('lists only the caller\'s workspaces, with the caller\'s role', async () => {
+    const { id, admin, outsider } = await team();
+    const own = await createWorkspace(admin);
+    const list = await json(await call(admin, 'GET', '/workspaces'));
+    expect(list).toMatchObject({ total: 2, limit: 50, offset: 0 });
+    expect(list.items.map((w: { id: string; role: string }) => [w.id, w.role])).toEqual([[id, 'admin'], [own.id, 'owner']]);
+    expect(await json(await call(outsider, 'GET', '/workspaces'))).toEqual({ items: [], total: 0, limit: 50, offset: 0 });
+  });
+
+  it('pages with limit and offset', async () => {
+    const owner = await person();
+    const ids = [];
+    for (let i = 0; i < 3; i++) ids.push((await createWorkspace(owner)).id);
+    const firstPage = await json(await call(owner, 'GET', '/workspaces?limit=2'));
+    expect(firstPage).toMatchObject({ total: 3, limit: 2, offset: 0 });
+    expect(firstPage.items.map((w: { id: string }) => w.id)).toEqual(ids.slice(0, 2));
+    const secondPage = await json(await call(owner, 'GET', '/workspaces?limit=2&offset=2'));
+    expect(secondPage.items.map((w: { id: string }) => w.id)).toEqual(ids.slice(2));
+    expect((await json(await call(owner, 'GET', '/workspaces?limit=200&offset=5'))).items).toEqual([]);
+  });
+
+  it.each([['limit=0'], ['limit=201'], ['limit=abc'], ['limit=1.5'], ['offset=-1']])('answers 400 for %s', async (query) => {
+    await expectError(await call(await person(), 'GET', `/workspaces?${query}`), 400, /^(limit must be an integer from 1 to 200|offset must be an integer of at least 0)$/);
+  });
+});
+
+describe('GET, PATCH and DELETE /workspaces/:id', () => {
+  it('lets every member read the workspace, with their role', async () => {
+    const { id, owner, admin, member } = await team();
+    for (const [who, role] of [[owner, 'owner'], [admin, 'admin'], [member, 'member']] as const) {
+      const response = await call(who, 'GET', `/workspaces/${id}`);
+      expect(response.status).toBe(200);
+      expect((await json(response)).role).toBe(role);
+    }
+  });
+
+  it('answers the same 403 to a non-member and for a workspace that does not exist', async () => {
+    const { id, outsider } = await team();
+    await expectError(await call(outsider, 'GET', `/workspaces/${id}`), 403, NOT_A_MEMBER);
+    await expectError(await call(outsider, 'GET', `/workspaces/${randomUUID()}`), 403, NOT_A_MEMBER);
+    await expectError(await call(outsider, 'PATCH', `/workspaces/${randomUUID()}`, { name: 'x' }), 403, NOT_A_MEMBER);
+    await expectError(await call(outsider, 'DELETE', `/workspaces/${randomUUID()}`), 403, NOT_A_MEMBER);
+  });
+
+  it('answers 400 for a malformed id', async () => {
+    await expectError(await call(await person(), 'GET', '/workspaces/not-a-uuid'), 400, 'id must be a UUID');
+  });
+
+  it('lets an admin or owner update name, slug, description and settings', async () => {
+    const { id, owner, admin } = await team();
+    const slug = `renamed-${randomUUID().slice(0, 8)}`;
+    const response = await call(admin, 'PATCH', `/workspaces/${id}`, { name: 'Renamed', slug, description: null, settings: { theme: 'dark' } });
+    expect(response.status).toBe(200);
+    expect(await json(response)).toMatchObject({ name: 'Renamed', slug, description: null, settings: { theme: 'dark' }, role: 'admin' });
+    expect((await call(owner, 'PATCH', `/workspaces/${id}`, { description: 'by the owner' })).status).toBe(200);
+  });
+
+  it('refuses an update by a member or an outsider', async () => {
+    const { id, member, outsider } = await team();
+    await expectError(await call(member, 'PATCH', `/workspaces/${id}`, { name: 'x' }), 403, NOT_A_MEMBER);
+    await expectError(await call(outsider, 'PATCH', `/workspaces/${id}`, { name: 'x' }), 403, NOT_A_MEMBER);
+  });
+
+  it('answers 409 when the new slug is taken, changing nothing', async () => {
+    const { id, owner } = await team();
+    const other = await createWorkspace(owner);
+    await expectError(await call(owner, 'PATCH', `/workspaces/${id}`, { name: 'Changed', slug: other.slug }), 409, 'Slug already taken');
+    expect((await json(await call(owner, 'GET', `/workspaces/${id}`))).name).not.toBe('Changed');
+  });
+
+  it('lets only the owner delete, and deletion removes the memberships', async () => {
+    const { id, owner, admin, member } = await team();
+    await expectError(await call(admin, 'DELETE', `/workspaces/${id}`), 403, NOT_A_MEMBER);
+    await expectError(await call(member, 'DELETE', `/workspaces/${id}`), 403, NOT_A_MEMBER);
+    expect((await call(owner, 'DELETE', `/workspaces/${id}`)).status).toBe(204);
+    await expectError(await call(owner, 'GET', `/workspaces/${id}`), 403, NOT_A_MEMBER);
+    expect((await json(await call(member, 'GET', '/workspaces'))).total).toBe(0);
+    const client = new pg.Client({ connectionString: testDatabaseUrl() });
+    await client.connect();
+    const { rows } = await client.query('SELECT count(*)::int AS n FROM workspace_members WHERE workspace_id = $1', [id]);
+    await client.end();
+    expect(rows[0].n).toBe(0);
+  });
+});
+
+describe('members', () => {
+  it('lists the members with email, name and role to any member, and refuses outsiders', async () => {
+    const { id, owner, admin, member, outsider } = await team();
+    const list = await json(await call(member, 'GET', `/workspaces/${id}/members`));
+    expect(list.map((m: { user_id: string; email: string; role: string }) => [m.user_id, m.email, m.role])).toEqual([
+      [owner.id, owner.email, 'owner'],
+      [admin.id, admin.email, 'admin'],
+      [member.id, member.email, 'member'],
+    ]);
+    await expectError(await call(outsider, 'GET', `/workspaces/${id}/members`), 403, NOT_A_MEMBER);
+  });
+
+  it('lets an admin add a member by email (any case) or by user id', async () => {
+    const { id, admin } = await team();
+    const [byEmail, byId] = [await person(), await person()];
+    const response = await call(admin, 'POST', `/workspaces/${id}/members`, { email: byEmail.email.toUpperCase() });
+    expect(response.status).toBe(201);
+    expect(await json(response)).toMatchObject({ user_id: byEmail.id, email: byEmail.email, role: 'member' });
+    expect((await addMember(admin, id, byId, 'member')).status).toBe(201);
+  });
+
+  it.each([['admin'], ['owner']])('refuses an admin granting %s', async (role) => {
+    const { id, admin } = await team();
+    await expectError(await addMember(admin, id, await person(), role), 403, NOT_A_MEMBER);
+  });
+
+  it('refuses a member adding anyone, even as a member', async () => {
+    const { id, member } = await team();
+    await expectError(await addMember(member, id, await person(), 'member'), 403, NOT_A_MEMBER);
+  });
+
+  it('lets an owner add an owner', async () => {
+    const { id, owner } = await team();
+    expect((await addMember(owner, id, await person(), 'owner')).status).toBe(201);
+    expect(await ownerCount(id)).toBe(2);
+  });
+
+  it('answers 404 for an unknown user, 409 for an existing member, 400 without exactly one of email or user_id', async () => {
+    const { id, owner, member } = await team();
+    await expectError(await call(owner, 'POST', `/workspaces/${id}/members`, { email: 'nobody-here@example.com' }), 404, 'User not found');
+    await expectError(await call(owner, 'POST', `/workspaces/${id}/members`, { user_id: randomUUID() }), 404, 'User not found');
+    await expectError(await addMember(owner, id, member, 'member'), 409, 'User is already a member');
+    await expectError(await call(owner, 'POST', `/workspaces/${id}/members`, { email: member.email, user_id: member.id }), 400, 'Give exactly one of email or user_id');
+    await expectError(await call(owner, 'POST', `/workspaces/${id}/members`, { role: 'member' }), 400, 'Give exactly one of email or user_id');
+    await expectError(await call(owner, 'POST', `/workspaces/${id}/members`, { user_id: member.id, role: 'king' }), 400, /^role must be one of owner, admin, member$/);
+  });
+
+  it('does not tell a non-member whether a user exists', async () => {
+    const { id, outsider } = await team();
+    await expectError(await call(outsider, 'POST', `/workspaces/${id}/members`, { email: 'nobody-here@example.com' }), 403, NOT_A_MEMBER);
+  });
+
+  it('lets an owner promote a member to admin, and an admin demote another admin', async () => {
+    const { id, owner, admin, member } = await team();
+    const promoted = await call(owner, 'PATCH', `/workspaces/${id}/members/${member.id}`, { role: 'admin' });
+    expect(promoted.status).toBe(200);
+    expect(await json(promoted)).toMatchObject({ user_id: member.id, role: 'admin' });
+    expect((await call(admin, 'PATCH', `/workspaces/${id}/members/${member.id}`, { role: 'member' })).status).toBe(200);
+  });
+
+  it.each([
+    ['an admin granting admin', 'admin', 'member', 'admin'],
+    ['an admin granting owner', 'admin', 'member', 'owner'],
+    ['an admin demoting an owner', 'admin', 'owner', 'member'],
+    ['a member promoting a member', 'member', 'admin', 'member'],
+  ] as const)('refuses %s', async (_name, actor, target, role) => {
+    const crew = await team();
+    const extra = await person();
+    await addMember(crew.owner, crew.id, extra, 'member');
+    const targetPerson = target === 'owner' ? crew.owner : target === 'admin' ? crew.admin : extra;
+    await expectError(await call(crew[actor], 'PATCH', `/workspaces/${crew.id}/members/${targetPerson.id}`, { role }), 403, NOT_A_MEMBER);
+  });
+
+  it.each([['owner'], ['admin'], ['member']] as const)('refuses a %s changing their own role', async (role) => {
+    const crew = await team();
+    const me = crew[role];
+    await expectError(await call(me, 'PATCH', `/workspaces/${crew.id}/members/${me.id}`, { role: 'owner' }), 403, role === 'member' ? NOT_A_MEMBER : 'You cannot change your own role');
+  });
+
+  it('answers 404 for a member id that is not in this workspace', async () => {
+    const { id, owner, outsider } = await team();
+    await expectError(await call(owner, 'PATCH', `/workspaces/${id}/members/${outsider.id}`, { role: 'member' }), 404, 'Member not found');
+    await expectError(await call(owner, 'DELETE', `/workspaces/${id}/members/${randomUUID()}`), 404, 'Member not found');
+  });
+
+  it('lets an admin remove a member, but not an owner', async () => {
+    const { id, owner, admin, member } = await team();
+    expect((await call(admin, 'DELETE', `/workspaces/${id}/members/${member.id}`)).status).toBe(204);
+    await expectError(await call(member, 'GET', `/workspaces/${id}`), 403, NOT_A_MEMBER);
+    await expectError(await call(admin, 'DELETE', `/workspaces/${id}/members/${owner.id}`), 403, NOT_A_MEMBER);
+  });
+
+  it('refuses a member removing someone else', async () => {
+    const { id, admin, member } = await team();
+    await expectError(await call(member, 'DELETE', `/workspaces/${id}/members/${admin.id}`), 403, NOT_A_MEMBER);
+  });
+
+  it('lets any member leave', async () => {
+    const { id, admin, member } = await team();
+    expect((await call(member, 'DELETE', `/workspaces/${id}/members/${member.id}`)).status).toBe(204);
+    expect((await call(admin, 'DELETE', `/workspaces/${id}/members/${admin.id}`)).status).toBe(204);
+  });
+
+  it('keeps at least one owner: the last owner cannot leave (409), one of two can', async () => {
+    const { id, owner } = await team();
+    await expectError(await call(owner, 'DELETE', `/workspaces/${id}/members/${owner.id}`), 409, 'A workspace must keep at least one owner');
+    const second = await person();
+    await addMember(owner, id, second, 'owner');
+    expect((await call(owner, 'DELETE', `/workspaces/${id}/members/${owner.id}`)).status).toBe(204);
+    expect(await ownerCount(id)).toBe(1);
+  });
+
+  it('lets an owner demote or remove another owner', async () => {
+    const { id, owner } = await team();
+    const [second, third] = [await person(), await person()];
+    await addMember(owner, id, second, 'owner');
+    await addMember(owner, id, third, 'owner');
+    expect((await call(owner, 'PATCH', `/workspaces/${id}/members/${second.id}`, { role: 'member' })).status).toBe(200);
+    expect((await call(owner, 'DELETE', `/workspaces/${id}/members/${third.id}`)).status).toBe(204);
+    expect(await ownerCount(id)).toBe(1);
+  });
+});
+
+describe('ids from another workspace', () => {
+  it('does not let an admin of workspace B act on workspace A', async () => {
+    const a = await team();
+    const b = await team();
+    await expectError(await call(b.admin, 'PATCH', `/workspaces/${a.id}`, { name: 'x' }), 403, NOT_A_MEMBER);
+    await expectError(await call(b.admin, 'DELETE', `/workspaces/${a.id}/members/${a.member.id}`), 403, NOT_A_MEMBER);
+    await expectError(await call(b.owner, 'POST', `/workspaces/${a.id}/members`, { user_id: b.member.id, role: 'owner' }), 403, NOT_A_MEMBER);
+  });
+
+  it('answers 404 when workspace A\'s admin names a member of workspace B', async () => {
+    const a = await team();
+    const b = await team();
+    await expectError(await call(a.owner, 'PATCH', `/workspaces/${a.id}/members/${b.member.id}`, { role: 'admin' }), 404, 'Member not found');
+    await expectError(await call(a.admin, 'DELETE', `/workspaces/${a.id}/members/${b.member.id}`), 404, 'Member not found');
+    expect((await json(await call(b.member, 'GET', `/workspaces/${b.id}`))).role).toBe('member');
+  });
+});
+
+describe('concurrency', () => {
+  it('never leaves a workspace ownerless when its two owners demote each other at the same moment', async () => {
+    for (let round = 0; round < 5; round++) {
+      const { id, owner } = await team();
+      const second = await person();
+      await addMember(owner, id, second, 'owner');
+      const [first, other] = await Promise.all([
+        call(owner, 'PATCH', `/workspaces/${id}/members/${second.id}`, { role: 'member' }),
+        call(second, 'PATCH', `/workspaces/${id}/members/${owner.id}`, { role: 'member' }),
+      ]);
+      expect([first.status, other.status].sort()).toEqual([200, 403]);
+      expect(await ownerCount(id)).toBe(1);
+    }
+  });
+
+  it('never leaves a workspace ownerless when its two owners leave at the same moment', async () => {
+    for (let round = 0; round < 5; round++) {
+      const { id, owner } = await team();
+      const second = await person();
+      await addMember(owner, id, second, 'owner');
+      const responses = await Promise.all([
+        call(owner, 'DELETE', `/workspaces/${id}/members/${owner.id}`),
+        call(second, 'DELETE', `/workspaces/${id}/members/${second.id}`),
+      ]);
+      expect(responses.map((r) => r.status).sort()).toEqual([204, 409]);
+      expect(await ownerCount(id)).toBe(1);
+    }
+  });
+});
+
+describe('audiences', () => {
+  it.each([['web'], ['api']])('serves a token narrowed to %s', async (audience) => {
+    const who = await person(audience);
+    expect((await call(who, 'POST', '/workspaces', { name: uniqueName() })).status).toBe(201);
+    expect((await call(who, 'GET', '/workspaces')).status).toBe(200);
+  });
+
+  it.each([['mcp'], ['a2a'], [['mcp', 'a2a']]])('refuses a token narrowed to %j with 403 Invalid audience', async (audience) => {
+    const who = await person(audience);
+    const response = await call(who, 'GET', '/workspaces');
+    expect(response.headers.get('www-authenticate')).toContain('error="insufficient_scope"');
+    await expectError(response, 403, 'Invalid audience');
+    await expectError(await call(who, 'POST', '/workspaces', { name: 'x' }), 403, 'Invalid audience');
+  });
+});
+
+describe('deleting a user', () => {
+  it('removes the user\'s memberships with it', async () => {
+    const { id, owner } = await team();
+    const leaving = await registerUser(base);
+    await login(base, leaving.email);
+    await call(owner, 'POST', `/workspaces/${id}/members`, { user_id: leaving.id });
+    const client = new pg.Client({ connectionString: testDatabaseUrl() });
+    await client.connect();
+    try {
+      await client.query('DELETE FROM users WHERE id = $1', [leaving.id]);
+      const { rows } = await client.query('SELECT count(*)::int AS n FROM workspace_members WHERE user_id = $1', [leaving.id]);
+      expect(rows[0].n).toBe(0);
+    } finally {
+      await client.end();
+    }
+    expect((await json(await call(owner, 'GET', `/workspaces/${id}/members`))).map((m: { user_id: string }) => m.user_id)).not.toContain(leaving.id);
+  });
+});
