@@ -20,6 +20,7 @@ export function testEnvironment(overrides: Environment = {}): Environment {
     PORT: '0',
     BCRYPT_COST: '4',
     AUTH_RATE_LIMIT: '100000',
+    LOG_LEVEL: 'silent',
     ...overrides,
   };
 }

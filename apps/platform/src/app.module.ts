@@ -4,7 +4,10 @@ import { ValidationPipe } from '@nestjs/common';
 import { AuthModule } from '@app/auth';
 import { type Environment, GatehouseConfigModule } from '@app/config';
 import { DatabaseModule } from '@app/database';
+import { MetricsModule } from '@app/metrics';
 import { UsersModule } from '@app/users';
+import { LoggingModule } from './logging/logging.module.js';
+import { PlatformMetricsModule } from './metrics/metrics.module.js';
 import { HealthModule } from './health/health.module.js';
 import { HttpErrorFilter } from './http/http-error.filter.js';
 import { WorkspacesModule } from './workspaces/workspaces.module.js';
@@ -23,6 +26,9 @@ export class AppModule {
       module: AppModule,
       imports: [
         GatehouseConfigModule.forRoot({ env: options.env }),
+        LoggingModule,
+        MetricsModule,
+        PlatformMetricsModule,
         DatabaseModule.forRoot(options.databaseUrl),
         UsersModule,
         AuthModule,

@@ -1,14 +1,21 @@
 import { ConsoleLogger, Logger, type LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import helmet from '@fastify/helmet';
+import { Logger as PinoLogger } from 'nestjs-pino';
 import { ConfigValidationError, type Environment, type GatehouseConfig, loadGatehouseConfig } from '@app/config';
 import { DatabaseStartupError, type EmbeddedDatabase, startEmbeddedPostgres } from '@app/database';
 import { AppModule } from './app.module.js';
+import { requestId } from './logging/logging.module.js';
+import { setUpOpenApi } from './openapi.js';
 
 /** Request bodies above this are answered 413 (SPEC section 3). */
 export const BODY_LIMIT_BYTES = 100 * 1024;
 /** How long shutdown waits for in-flight requests before giving up on them. */
 const SHUTDOWN_TIMEOUT_MS = 10_000;
+/** A request must arrive whole within this time; idle keep-alive connections close after the next. */
+const REQUEST_TIMEOUT_MS = 30_000;
+const KEEP_ALIVE_TIMEOUT_MS = 72_000;
 
 /** An operator error at start-up whose message says everything; printed without a stack. */
 export class StartupError extends Error {}
@@ -57,9 +64,18 @@ export async function createPlatform(config: GatehouseConfig, options: PlatformO
   try {
     app = await NestFactory.create<NestFastifyApplication>(
       AppModule.forRoot({ databaseUrl, env: options.env }),
-      new FastifyAdapter({ bodyLimit: BODY_LIMIT_BYTES, trustProxy: config.security.trustProxy }),
-      { logger: options.logger ?? new PlatformLogger(), abortOnError: false },
+      new FastifyAdapter({
+        bodyLimit: BODY_LIMIT_BYTES,
+        trustProxy: config.security.trustProxy,
+        requestTimeout: REQUEST_TIMEOUT_MS,
+        keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
+        genReqId: requestId,
+      }),
+      { logger: options.logger ?? new PlatformLogger(), abortOnError: false, bufferLogs: options.logger === undefined },
     );
+    // Structured logs (JSON in production) once the application exists; tests pass their own logger.
+    if (options.logger === undefined) app.useLogger(app.get(PinoLogger));
+    await configureHttp(app, config);
     await listen(app, config);
   } catch (error) {
     await app?.close().catch(() => undefined);
@@ -81,6 +97,36 @@ export async function createPlatform(config: GatehouseConfig, options: PlatformO
         await embedded?.stop();
       })()),
   };
+}
+
+/** Security headers, CORS from CORS_ORIGINS, and the OpenAPI routes. */
+async function configureHttp(app: NestFastifyApplication, config: GatehouseConfig): Promise<void> {
+  app.getHttpAdapter().getInstance().addHook('onRequest', (request, reply, done) => {
+    reply.header('X-Request-Id', request.id);
+    done();
+  });
+  await app.register(helmet, {
+    // Swagger UI at /docs needs inline styles and scripts; everything else is JSON.
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+        scriptSrc: ["'self'", "'unsafe-inline'"],
+      },
+    },
+  });
+  const origins = config.http.corsOrigins;
+  if (origins.length > 0) {
+    app.enableCors({
+      origin: origins.includes('*') ? '*' : [...origins],
+      methods: ['GET', 'POST', 'PATCH', 'DELETE'],
+      allowedHeaders: ['Authorization', 'Content-Type', 'X-Request-Id'],
+      exposedHeaders: ['X-Request-Id', 'Retry-After', 'WWW-Authenticate'],
+      maxAge: 600,
+    });
+  }
+  setUpOpenApi(app);
 }
 
 async function listen(app: NestFastifyApplication, config: GatehouseConfig): Promise<void> {

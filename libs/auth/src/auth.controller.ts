@@ -1,15 +1,31 @@
 import { Body, Controller, Delete, Get, HttpCode, HttpStatus, NotFoundException, Param, ParseUUIDPipe, Post, Query, Req, UseGuards } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import {
+  ApiBadRequestResponse,
+  ApiConflictResponse,
+  ApiCreatedResponse,
+  ApiForbiddenResponse,
+  ApiNoContentResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiPayloadTooLargeResponse,
+  ApiServiceUnavailableResponse,
+  ApiTags,
+  ApiTooManyRequestsResponse,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { type PublicUser, toPublicUser, UsersService } from '@app/users';
 import { type ClientInfo, AuthService, type TokenPair } from './auth.service.js';
 import { LoginDto, LogoutQueryDto, RefreshDto, RegisterDto } from './dto/auth.dto.js';
+import { ErrorResponse, SessionResponse, TokenPairResponse, UserEnvelope } from './dto/responses.dto.js';
 import type { AuthenticatedRequest } from './guard/authenticated-request.js';
 import { AnyAudience, Public } from './guard/route-access.decorators.js';
 import { AddressRateLimitGuard } from './rate-limit/address-rate-limit.guard.js';
 import { type SessionView, SessionsService } from './sessions/sessions.service.js';
 
 @ApiTags('auth')
+@ApiBadRequestResponse({ type: ErrorResponse, description: 'Invalid input: one message per bad field' })
+@ApiPayloadTooLargeResponse({ type: ErrorResponse, description: 'Body over 100 kB' })
 @Controller('auth')
 export class AuthController {
   constructor(
@@ -21,6 +37,10 @@ export class AuthController {
   @Post('register')
   @Public()
   @UseGuards(AddressRateLimitGuard)
+  @ApiCreatedResponse({ type: UserEnvelope })
+  @ApiConflictResponse({ type: ErrorResponse, description: 'Email already registered' })
+  @ApiForbiddenResponse({ type: ErrorResponse, description: 'Registration is closed' })
+  @ApiTooManyRequestsResponse({ type: ErrorResponse, description: 'Over AUTH_RATE_LIMIT; see Retry-After' })
   register(@Body() body: RegisterDto): Promise<{ user: PublicUser }> {
     return this.auth.register(body);
   }
@@ -29,6 +49,10 @@ export class AuthController {
   @Public()
   @UseGuards(AddressRateLimitGuard)
   @HttpCode(HttpStatus.OK)
+  @ApiOkResponse({ type: TokenPairResponse })
+  @ApiUnauthorizedResponse({ type: ErrorResponse, description: 'Invalid email or password' })
+  @ApiTooManyRequestsResponse({ type: ErrorResponse, description: 'Over AUTH_RATE_LIMIT or LOGIN_MAX_FAILURES; see Retry-After' })
+  @ApiServiceUnavailableResponse({ type: ErrorResponse, description: 'Token issuance disabled by a server misconfiguration' })
   login(@Body() body: LoginDto, @Req() request: FastifyRequest): Promise<TokenPair> {
     return this.auth.login(body, clientInfo(request));
   }
@@ -37,6 +61,10 @@ export class AuthController {
   @Public()
   @UseGuards(AddressRateLimitGuard)
   @HttpCode(HttpStatus.OK)
+  @ApiOkResponse({ type: TokenPairResponse })
+  @ApiUnauthorizedResponse({ type: ErrorResponse, description: 'Invalid, expired, reused or revoked refresh token' })
+  @ApiTooManyRequestsResponse({ type: ErrorResponse, description: 'Over AUTH_RATE_LIMIT; see Retry-After' })
+  @ApiServiceUnavailableResponse({ type: ErrorResponse, description: 'Token issuance disabled by a server misconfiguration' })
   refresh(@Body() body: RefreshDto, @Req() request: FastifyRequest): Promise<TokenPair> {
     return this.auth.refresh(body, clientInfo(request));
   }
@@ -44,12 +72,14 @@ export class AuthController {
   @Post('logout')
   @AnyAudience()
   @HttpCode(HttpStatus.NO_CONTENT)
+  @ApiNoContentResponse({ description: 'The sessions in scope are revoked' })
   async logout(@Req() request: AuthenticatedRequest, @Query() query: LogoutQueryDto): Promise<void> {
     await this.sessions.logout(request.auth.userId, request.auth.sessionId, query.scope ?? 'local');
   }
 
   @Get('me')
   @AnyAudience()
+  @ApiOkResponse({ type: UserEnvelope })
   async me(@Req() request: AuthenticatedRequest): Promise<{ user: PublicUser }> {
     const user = await this.users.findById(request.auth.userId);
     if (user === null) throw new NotFoundException('User not found');
@@ -58,6 +88,7 @@ export class AuthController {
 
   @Get('sessions')
   @AnyAudience()
+  @ApiOkResponse({ type: SessionResponse, isArray: true })
   listSessions(@Req() request: AuthenticatedRequest): Promise<SessionView[]> {
     return this.sessions.list(request.auth.userId, request.auth.sessionId);
   }
@@ -65,6 +96,8 @@ export class AuthController {
   @Delete('sessions/:id')
   @AnyAudience()
   @HttpCode(HttpStatus.NO_CONTENT)
+  @ApiNoContentResponse({ description: 'The session is revoked' })
+  @ApiNotFoundResponse({ type: ErrorResponse, description: 'Session not found (or not yours)' })
   deleteSession(@Req() request: AuthenticatedRequest, @Param('id', new ParseUUIDPipe()) id: string): Promise<void> {
     return this.sessions.deleteOwn(request.auth.userId, id);
   }

@@ -5,6 +5,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { SecurityConfig } from '@app/config';
 import { UsersModule } from '@app/users';
 import { AuthController } from './auth.controller.js';
+import { AuthMetrics } from './auth-metrics.js';
 import { AuthService } from './auth.service.js';
 import { AuthGuard } from './guard/auth.guard.js';
 import { RouteAccessAudit } from './guard/route-access-audit.js';
@@ -29,6 +30,7 @@ import { TokenProvider } from './tokens/token-provider.js';
   ],
   controllers: [AuthController],
   providers: [
+    AuthMetrics,
     TokenProvider,
     RevocationRegistry,
     SessionsRepository,

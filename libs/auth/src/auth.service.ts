@@ -1,10 +1,18 @@
-import { BadRequestException, ForbiddenException, Injectable, type OnModuleInit, UnauthorizedException } from '@nestjs/common';
+import {
+  BadRequestException,
+  ForbiddenException,
+  Injectable,
+  type OnModuleInit,
+  ServiceUnavailableException,
+  UnauthorizedException,
+} from '@nestjs/common';
 import bcrypt from 'bcrypt';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { type Audience, SecurityConfig } from '@app/config';
 import { isPasswordLengthValid, normaliseEmail, PasswordHasher, type PublicUser, toPublicUser, type User, UsersService } from '@app/users';
 import type { LoginDto, RefreshDto, RegisterDto } from './dto/auth.dto.js';
-import { AuthRateLimits } from './rate-limit/auth-rate-limits.js';
+import { AuthMetrics, type LoginResult } from './auth-metrics.js';
+import { AuthRateLimits, TooManyRequestsException } from './rate-limit/auth-rate-limits.js';
 import { SessionsRepository } from './sessions/sessions.repository.js';
 import { SessionsService } from './sessions/sessions.service.js';
 import { type TokenClaims, TokenProvider, TokenRejectedError } from './tokens/token-provider.js';
@@ -26,6 +34,14 @@ export interface TokenPair {
 
 export const INVALID_CREDENTIALS = 'Invalid email or password';
 
+function loginFailure(error: unknown): LoginResult {
+  if (error instanceof TooManyRequestsException) return 'locked';
+  if (error instanceof BadRequestException) return 'invalid_audience';
+  if (error instanceof UnauthorizedException) return 'invalid_credentials';
+  if (error instanceof ServiceUnavailableException) return 'issuance_refused';
+  return 'error';
+}
+
 export function hashRefreshToken(token: string): Buffer {
   return createHash('sha256').update(token).digest();
 }
@@ -46,6 +62,7 @@ export class AuthService implements OnModuleInit {
     private readonly sessionRows: SessionsRepository,
     private readonly sessions: SessionsService,
     private readonly limits: AuthRateLimits,
+    private readonly metrics: AuthMetrics,
   ) {}
 
   async onModuleInit(): Promise<void> {
@@ -59,6 +76,17 @@ export class AuthService implements OnModuleInit {
   }
 
   async login(input: LoginDto, client: ClientInfo): Promise<TokenPair> {
+    try {
+      const pair = await this.attemptLogin(input, client);
+      this.metrics.login('success');
+      return pair;
+    } catch (error) {
+      this.metrics.login(loginFailure(error));
+      throw error;
+    }
+  }
+
+  private async attemptLogin(input: LoginDto, client: ClientInfo): Promise<TokenPair> {
     const audiences = this.narrowAudiences(input.audience);
     const account = normaliseEmail(input.email);
     await this.limits.assertAccountNotLocked(account);
@@ -134,6 +162,7 @@ export class AuthService implements OnModuleInit {
       return new UnauthorizedException('Refresh token already used');
     }
     await this.sessions.revoke({ userId: claims.sub, sessionId: claims.sid }, 'reuse_detected');
+    this.metrics.refreshReuseDetected();
     return new UnauthorizedException('Refresh token reuse detected; the session has been revoked');
   }
 

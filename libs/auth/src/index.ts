@@ -1,4 +1,6 @@
+export * from './auth-metrics.js';
 export * from './auth.module.js';
+export * from './dto/responses.dto.js';
 export * from './auth.service.js';
 export * from './guard/auth-errors.js';
 export * from './guard/authenticated-request.js';

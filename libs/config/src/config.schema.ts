@@ -2,6 +2,7 @@ import Joi from 'joi';
 import { AUDIENCES } from './gatehouse-config.js';
 
 export const MAX_ACCESS_TOKEN_EXPIRATION = 31_536_000;
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export const MIN_SECRET_BYTES = 32;
 
 /**
@@ -26,6 +27,10 @@ export interface RawSettings {
   authRateLimit?: unknown;
   trustProxy?: unknown;
   refreshGraceSeconds?: unknown;
+  logLevel?: unknown;
+  corsOrigins?: unknown;
+  metricsPublic?: unknown;
+  metricsPort?: unknown;
 }
 
 export type SettingKey = keyof RawSettings;
@@ -65,6 +70,14 @@ export function allowedRange(key: SettingKey, isDevelopment: boolean): string {
       return 'an integer of at least 1';
     case 'refreshGraceSeconds':
       return 'an integer number of seconds from 0 to 60';
+    case 'logLevel':
+      return `one of ${LOG_LEVELS.join(', ')}`;
+    case 'corsOrigins':
+      return 'a comma-separated list of origins such as https://app.example.com, or * for any origin';
+    case 'metricsPublic':
+      return 'true or false';
+    case 'metricsPort':
+      return 'an integer from 1 to 65535, other than PORT';
   }
 }
 
@@ -89,6 +102,19 @@ const audienceList = Joi.custom((value: unknown, helpers) => {
   'audiences.unknown': '"{{#audience}}" is not a known audience',
   'audiences.none': 'lists no audience',
 });
+
+/** `https://a.example,https://b.example` → a list of origins (scheme, host and optional port), or `*`. */
+const originList = Joi.custom((value: unknown, helpers) => {
+  const origins: string[] = [];
+  for (const entry of String(value).split(',').map((e) => e.trim())) {
+    if (entry === '*' || /^https?:\/\/[a-z0-9.-]+(:\d{1,5})?$/i.test(entry)) {
+      if (!origins.includes(entry)) origins.push(entry);
+    } else {
+      return helpers.error('origins.invalid', { origin: entry });
+    }
+  }
+  return origins;
+}).messages({ 'origins.invalid': '"{{#origin}}" is not an origin' });
 
 /** The one schema every setting passes through; `isDevelopment` relaxes the dev-only rules. */
 export function settingsSchema(isDevelopment: boolean): Joi.ObjectSchema<RawSettings> {
@@ -122,5 +148,9 @@ export function settingsSchema(isDevelopment: boolean): Joi.ObjectSchema<RawSett
     authRateLimit: integer().min(1).default(60),
     trustProxy: boolean().default(false),
     refreshGraceSeconds: integer().min(0).max(60).default(10),
+    logLevel: Joi.string().trim().valid(...LOG_LEVELS).default('info'),
+    corsOrigins: originList.default([]),
+    metricsPublic: boolean().default(false),
+    metricsPort: integer().min(1).max(65_535).invalid(Joi.ref('port')),
   });
 }

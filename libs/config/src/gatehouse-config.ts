@@ -40,6 +40,13 @@ export abstract class SecurityConfig {
 export abstract class HttpConfig {
   readonly port: number;
   readonly host: string;
+  /** Origins allowed by CORS; empty means CORS is off (no cross-origin browser access). */
+  readonly corsOrigins: readonly string[];
+  readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Serve /metrics on the main port without a token. */
+  readonly metricsPublic: boolean;
+  /** Serve /metrics on this separate port (for a private network) instead. */
+  readonly metricsPort: number | undefined;
 }
 
 export abstract class DatabaseConfig {

@@ -48,6 +48,10 @@ describe('defaults', () => {
     ['auth rate limit', config.security.authRateLimit, 60],
     ['trust proxy', config.security.trustProxy, false],
     ['refresh reuse grace window', config.security.refreshGraceSeconds, 10],
+    ['log level', config.http.logLevel, 'info'],
+    ['CORS origins (off)', config.http.corsOrigins, []],
+    ['public metrics', config.http.metricsPublic, false],
+    ['metrics port (none)', config.http.metricsPort, undefined],
   ])('%s', (_name, actual, expected) => {
     expect(actual).toEqual(expected);
   });
@@ -248,6 +252,11 @@ describe('other settings', () => {
     ['PORT', '0', DEV, (c: GatehouseConfig) => c.http.port, 0],
     ['DATABASE_URL', 'postgresql://u@db:5432/g', DEV, (c: GatehouseConfig) => c.database.url, 'postgresql://u@db:5432/g'],
     ['REDIS_URL', 'redis://127.0.0.1:6379', DEV, (c: GatehouseConfig) => c.redis.url, 'redis://127.0.0.1:6379'],
+    ['LOG_LEVEL', 'debug', DEV, (c: GatehouseConfig) => c.http.logLevel, 'debug'],
+    ['CORS_ORIGINS', 'https://app.example.com, http://localhost:5173,https://app.example.com', DEV, (c: GatehouseConfig) => c.http.corsOrigins, ['https://app.example.com', 'http://localhost:5173']],
+    ['CORS_ORIGINS', '*', DEV, (c: GatehouseConfig) => c.http.corsOrigins, ['*']],
+    ['METRICS_PUBLIC', 'true', DEV, (c: GatehouseConfig) => c.http.metricsPublic, true],
+    ['METRICS_PORT', '9464', DEV, (c: GatehouseConfig) => c.http.metricsPort, 9464],
     ['GATEHOUSE_DATA_DIR', '/var/lib/gatehouse', DEV, (c: GatehouseConfig) => c.database.dataDir, '/var/lib/gatehouse'],
   ])('%s=%s is accepted', (variable, value, base, pick, expected) => {
     expect(pick(load({ ...base, [variable]: value }))).toEqual(expected);
@@ -262,6 +271,9 @@ describe('other settings', () => {
     ['LOGIN_MAX_FAILURES', '0', DEV, 'LOGIN_MAX_FAILURES: 0 is too small; allowed: an integer of at least 1'],
     ['AUTH_RATE_LIMIT', '0', DEV, 'AUTH_RATE_LIMIT: 0 is too small; allowed: an integer of at least 1'],
     ['REFRESH_GRACE_SECONDS', '61', DEV, 'REFRESH_GRACE_SECONDS: 61 is too large; allowed: an integer number of seconds from 0 to 60'],
+    ['LOG_LEVEL', 'verbose', DEV, 'LOG_LEVEL: "verbose" is not allowed; allowed: one of fatal, error, warn, info, debug, trace, silent'],
+    ['CORS_ORIGINS', 'app.example.com', DEV, 'CORS_ORIGINS: "app.example.com" is not an origin; allowed: a comma-separated list of origins such as https://app.example.com, or * for any origin'],
+    ['METRICS_PORT', '3000', DEV, 'METRICS_PORT: 3000 is the same as PORT; allowed: an integer from 1 to 65535, other than PORT'],
     ['PORT', '65536', DEV, 'PORT: 65536 is too large; allowed: an integer from 0 to 65535'],
     ['DATABASE_URL', 'mysql://db/x', DEV, 'DATABASE_URL: "mysql://db/x" is not a valid URL of the right kind; allowed: a postgres:// or postgresql:// URL, or unset for the embedded PostgreSQL'],
     ['REDIS_URL', 'http://cache', DEV, 'REDIS_URL: "http://cache" is not a valid URL of the right kind; allowed: a redis:// or rediss:// URL, or unset for in-process counters'],

@@ -44,6 +44,10 @@ export const SETTING_VARIABLES: Record<SettingKey, string> = {
   authRateLimit: 'AUTH_RATE_LIMIT',
   trustProxy: 'TRUST_PROXY',
   refreshGraceSeconds: 'REFRESH_GRACE_SECONDS',
+  logLevel: 'LOG_LEVEL',
+  corsOrigins: 'CORS_ORIGINS',
+  metricsPublic: 'METRICS_PUBLIC',
+  metricsPort: 'METRICS_PORT',
 };
 
 /** Settings whose value is never echoed in an error line. */
@@ -150,7 +154,14 @@ export function loadGatehouseConfig(env: Environment = process.env): ConfigResul
     trustProxy: value.trustProxy as boolean,
     refreshGraceSeconds: value.refreshGraceSeconds as number,
   };
-  const http: HttpConfig = { port: value.port as number, host: value.host as string };
+  const http: HttpConfig = {
+    port: value.port as number,
+    host: value.host as string,
+    corsOrigins: value.corsOrigins as string[],
+    logLevel: value.logLevel as HttpConfig['logLevel'],
+    metricsPublic: value.metricsPublic as boolean,
+    metricsPort: value.metricsPort as number | undefined,
+  };
   const database: DatabaseConfig = {
     url: value.databaseUrl as string | undefined,
     dataDir: value.dataDir as string,
@@ -257,6 +268,12 @@ function describeProblem(
     case 'number.max':
     case 'number.unsafe':
       problem = `${shown} is too large`;
+      break;
+    case 'any.invalid':
+      problem = `${shown} is the same as PORT`;
+      break;
+    case 'any.only':
+      problem = `${shown} is not allowed`;
       break;
     case 'boolean.base':
       problem = `${shown} is not a boolean`;

@@ -1,8 +1,10 @@
 import { Controller, Get, ServiceUnavailableException } from '@nestjs/common';
-import { Public } from '@app/auth';
+import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { ErrorResponse, Public } from '@app/auth';
 import { HealthCheck, type HealthCheckResult, HealthCheckService } from '@nestjs/terminus';
 import { DatabaseHealthIndicator } from './database.health.js';
 
+@ApiTags('operations')
 @Public()
 @Controller('health')
 export class HealthController {
@@ -13,6 +15,7 @@ export class HealthController {
 
   /** The process is up and serving HTTP; never touches the database. */
   @Get('live')
+  @ApiOkResponse({ schema: { type: 'object', properties: { status: { type: 'string', enum: ['ok'] } } } })
   live(): { status: 'ok' } {
     return { status: 'ok' };
   }
@@ -20,6 +23,8 @@ export class HealthController {
   /** Ready to serve: the database answers. 503 (in the common error shape) when it does not. */
   @Get('ready')
   @HealthCheck()
+  @ApiOkResponse({ description: 'Ready: the database answers', schema: { type: 'object', properties: { status: { type: 'string', enum: ['ok'] } } } })
+  @ApiServiceUnavailableResponse({ type: ErrorResponse, description: 'Not ready: the database does not answer' })
   async ready(): Promise<HealthCheckResult> {
     try {
       return await this.health.check([() => this.database.ping('database')]);

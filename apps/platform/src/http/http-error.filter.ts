@@ -21,7 +21,8 @@ export class HttpErrorFilter implements ExceptionFilter {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     const { body, headers } = this.toResponse(exception);
     for (const [name, value] of Object.entries(headers)) reply.header(name, value);
-    reply.status(body.statusCode).send(body);
+    // Always JSON, whatever content type the route declared for its success responses.
+    reply.status(body.statusCode).header('Content-Type', 'application/json; charset=utf-8').send(body);
   }
 
   private toResponse(exception: unknown): { body: ErrorBody; headers: Record<string, string> } {

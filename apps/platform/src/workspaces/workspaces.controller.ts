@@ -1,6 +1,16 @@
 import { BadRequestException, Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, ParseUUIDPipe, Patch, Post, Query, Req } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
-import { Audiences, type AuthenticatedRequest } from '@app/auth';
+import {
+  ApiBadRequestResponse,
+  ApiConflictResponse,
+  ApiCreatedResponse,
+  ApiForbiddenResponse,
+  ApiNoContentResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiTags,
+} from '@nestjs/swagger';
+import { Audiences, type AuthenticatedRequest, ErrorResponse } from '@app/auth';
+import { MemberResponse, WorkspaceListResponse, WorkspaceResponse } from './dto/workspace-responses.dto.js';
 import { AddMemberDto, ChangeRoleDto, CreateWorkspaceDto, ListWorkspacesQueryDto, UpdateWorkspaceDto } from './dto/workspace.dto.js';
 import { type MemberView, type WorkspaceView, WorkspacesService } from './workspaces.service.js';
 
@@ -10,47 +20,63 @@ const uuid = () => new ParseUUIDPipe({ exceptionFactory: () => new BadRequestExc
 /** Thin: HTTP in, one service call, HTTP out. The rules live in WorkspacesService. */
 @ApiTags('workspaces')
 @Audiences('web', 'api')
+@ApiBadRequestResponse({ type: ErrorResponse, description: 'Invalid input or malformed id' })
+@ApiForbiddenResponse({ type: ErrorResponse, description: 'Not a member of this workspace or insufficient role (also for a workspace that does not exist), or Invalid audience' })
 @Controller('workspaces')
 export class WorkspacesController {
   constructor(private readonly workspaces: WorkspacesService) {}
 
   @Post()
+  @ApiCreatedResponse({ type: WorkspaceResponse })
+  @ApiConflictResponse({ type: ErrorResponse, description: 'Slug already taken' })
   create(@Req() request: AuthenticatedRequest, @Body() body: CreateWorkspaceDto): Promise<WorkspaceView> {
     return this.workspaces.create(request.auth.userId, body);
   }
 
   @Get()
+  @ApiOkResponse({ type: WorkspaceListResponse })
   list(@Req() request: AuthenticatedRequest, @Query() query: ListWorkspacesQueryDto) {
     return this.workspaces.list(request.auth.userId, query.limit ?? 50, query.offset ?? 0);
   }
 
   @Get(':id')
+  @ApiOkResponse({ type: WorkspaceResponse })
   get(@Req() request: AuthenticatedRequest, @Param('id', uuid()) id: string): Promise<WorkspaceView> {
     return this.workspaces.get(request.auth.userId, id);
   }
 
   @Patch(':id')
+  @ApiOkResponse({ type: WorkspaceResponse })
+  @ApiConflictResponse({ type: ErrorResponse, description: 'Slug already taken' })
   update(@Req() request: AuthenticatedRequest, @Param('id', uuid()) id: string, @Body() body: UpdateWorkspaceDto): Promise<WorkspaceView> {
     return this.workspaces.update(request.auth.userId, id, body);
   }
 
   @Delete(':id')
   @HttpCode(HttpStatus.NO_CONTENT)
+  @ApiNoContentResponse({ description: 'Deleted, with its memberships' })
   delete(@Req() request: AuthenticatedRequest, @Param('id', uuid()) id: string): Promise<void> {
     return this.workspaces.delete(request.auth.userId, id);
   }
 
   @Get(':id/members')
+  @ApiOkResponse({ type: MemberResponse, isArray: true })
   members(@Req() request: AuthenticatedRequest, @Param('id', uuid()) id: string): Promise<MemberView[]> {
     return this.workspaces.members(request.auth.userId, id);
   }
 
   @Post(':id/members')
+  @ApiCreatedResponse({ type: MemberResponse })
+  @ApiNotFoundResponse({ type: ErrorResponse, description: 'User not found' })
+  @ApiConflictResponse({ type: ErrorResponse, description: 'User is already a member' })
   addMember(@Req() request: AuthenticatedRequest, @Param('id', uuid()) id: string, @Body() body: AddMemberDto): Promise<MemberView> {
     return this.workspaces.addMember(request.auth.userId, id, body);
   }
 
   @Patch(':id/members/:userId')
+  @ApiOkResponse({ type: MemberResponse })
+  @ApiNotFoundResponse({ type: ErrorResponse, description: 'Member not found (not in this workspace)' })
+  @ApiConflictResponse({ type: ErrorResponse, description: 'A workspace must keep at least one owner' })
   changeRole(
     @Req() request: AuthenticatedRequest,
     @Param('id', uuid()) id: string,
@@ -62,6 +88,9 @@ export class WorkspacesController {
 
   @Delete(':id/members/:userId')
   @HttpCode(HttpStatus.NO_CONTENT)
+  @ApiNoContentResponse({ description: 'Removed (or left)' })
+  @ApiNotFoundResponse({ type: ErrorResponse, description: 'Member not found (not in this workspace)' })
+  @ApiConflictResponse({ type: ErrorResponse, description: 'A workspace must keep at least one owner' })
   removeMember(@Req() request: AuthenticatedRequest, @Param('id', uuid()) id: string, @Param('userId', uuid()) userId: string): Promise<void> {
     return this.workspaces.removeMember(request.auth.userId, id, userId);
   }

@@ -2,6 +2,7 @@ import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/com
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { type Audience, SecurityConfig } from '@app/config';
+import { AuthMetrics, type TokenRejection } from '../auth-metrics.js';
 import { RevocationRegistry } from '../revocation/revocation-registry.js';
 import { TokenProvider, TokenRejectedError } from '../tokens/token-provider.js';
 import { REJECTIONS } from './auth-errors.js';
@@ -27,6 +28,7 @@ export class AuthGuard implements CanActivate {
     private readonly reflector: Reflector,
     private readonly tokens: TokenProvider,
     private readonly revocations: RevocationRegistry,
+    private readonly metrics: AuthMetrics,
     security: SecurityConfig,
   ) {
     this.served = new Set(security.audiences);
@@ -35,26 +37,31 @@ export class AuthGuard implements CanActivate {
   canActivate(context: ExecutionContext): boolean {
     const access = this.routeAccess(context);
     if (access.public) return true;
-    if (access.audiences === null) throw REJECTIONS.audience;
+    if (access.audiences === null) return this.reject('audience');
 
     const request = context.switchToHttp().getRequest<FastifyRequest>();
     const header = request.headers.authorization;
-    if (header === undefined || header === '') throw REJECTIONS.missing;
+    if (header === undefined || header === '') return this.reject('missing');
     const match = BEARER.exec(header);
-    if (match === null) throw REJECTIONS.format;
+    if (match === null) return this.reject('format');
 
     let claims;
     try {
       claims = this.tokens.verifyAccessToken(match[1]!);
     } catch (error) {
-      if (error instanceof TokenRejectedError) throw REJECTIONS[error.reason];
+      if (error instanceof TokenRejectedError) return this.reject(error.reason);
       throw error;
     }
-    if (this.revocations.isRevoked(claims.sid)) throw REJECTIONS.revoked;
-    if (!claims.aud.some((audience) => access.audiences.has(audience))) throw REJECTIONS.audience;
+    if (this.revocations.isRevoked(claims.sid)) return this.reject('revoked');
+    if (!claims.aud.some((audience) => access.audiences.has(audience))) return this.reject('audience');
 
     (request as AuthenticatedRequest).auth = { userId: claims.sub, sessionId: claims.sid, claims };
     return true;
+  }
+
+  private reject(reason: TokenRejection): never {
+    this.metrics.tokenRejected(reason);
+    throw REJECTIONS[reason];
   }
 
   private routeAccess(context: ExecutionContext): RouteAccess {

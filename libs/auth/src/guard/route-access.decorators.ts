@@ -1,5 +1,6 @@
 import { applyDecorators, SetMetadata } from '@nestjs/common';
-import { ApiBearerAuth, ApiForbiddenResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiExtension, ApiForbiddenResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { ErrorResponse } from '../dto/responses.dto.js';
 import { type Audience, AUDIENCES } from '@app/config';
 
 export const PUBLIC_ROUTE = 'gatehouse:public';
@@ -19,8 +20,9 @@ export const Audiences = (...audiences: Audience[]) =>
   applyDecorators(
     SetMetadata(ROUTE_AUDIENCES, audiences),
     ApiBearerAuth(BEARER_SCHEME),
-    ApiUnauthorizedResponse({ description: 'Missing, malformed, invalid, expired or revoked access token' }),
-    ApiForbiddenResponse({ description: `Invalid audience: the token must carry one of ${audiences.join(', ')}` }),
+    ApiExtension('x-audiences', audiences),
+    ApiUnauthorizedResponse({ type: ErrorResponse, description: 'Missing, malformed, invalid, expired or revoked access token' }),
+    ApiForbiddenResponse({ type: ErrorResponse, description: `Invalid audience (the token must carry one of ${audiences.join(', ')}), or not allowed` }),
   );
 
 /** Any audience the deployment serves (the `/auth` routes that need a token). */

@@ -2,6 +2,7 @@ import { HttpException, HttpStatus, Injectable, Logger, type OnModuleDestroy } f
 import { Redis } from 'ioredis';
 import { type RateLimiterAbstract, RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { RedisConfig, SecurityConfig } from '@app/config';
+import { AuthMetrics } from '../auth-metrics.js';
 
 const ACCOUNT_WINDOW_SECONDS = 15 * 60;
 const ADDRESS_WINDOW_SECONDS = 60;
@@ -27,7 +28,11 @@ export class AuthRateLimits implements OnModuleDestroy {
   private readonly perAddress: RateLimiterAbstract;
   private readonly accountFailures: RateLimiterAbstract;
 
-  constructor(security: SecurityConfig, redisConfig: RedisConfig) {
+  constructor(
+    security: SecurityConfig,
+    redisConfig: RedisConfig,
+    private readonly metrics: AuthMetrics,
+  ) {
     if (redisConfig.url !== undefined) {
       this.redis = new Redis(redisConfig.url, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: false });
       this.redis.on('error', (error) => this.logger.warn(`Redis: ${error.message}`));
@@ -51,6 +56,7 @@ export class AuthRateLimits implements OnModuleDestroy {
     try {
       await this.perAddress.consume(address);
     } catch (rejection) {
+      if (rejection instanceof RateLimiterRes) this.metrics.rateLimitRejected('address');
       throw toTooManyRequests(rejection);
     }
   }
@@ -59,6 +65,7 @@ export class AuthRateLimits implements OnModuleDestroy {
   async assertAccountNotLocked(account: string): Promise<void> {
     const state = await this.accountFailures.get(account);
     if (state !== null && state.consumedPoints >= this.accountFailures.points) {
+      this.metrics.rateLimitRejected('account');
       throw new TooManyRequestsException(Math.max(1, Math.ceil(state.msBeforeNext / 1000)));
     }
   }

@@ -3,13 +3,16 @@ import { JwtService } from '@nestjs/jwt';
 import jwt from 'jsonwebtoken';
 import { randomUUID } from 'node:crypto';
 import { type Environment, loadGatehouseConfigOrThrow, type SecurityConfig } from '@app/config';
+import { MetricsRegistry } from '@app/metrics';
+import { AuthMetrics } from '../auth-metrics.js';
 import { TokenProvider, TokenRejectedError } from './token-provider.js';
 
 const SECRET = 'unit-test-secret-of-sufficient-length-0123';
 
 function provider(env: Environment): { tokens: TokenProvider; security: SecurityConfig } {
   const { security } = loadGatehouseConfigOrThrow(env);
-  return { tokens: new TokenProvider(new JwtService({ secret: security.signingKey }), security), security };
+  const metrics = new AuthMetrics(new MetricsRegistry());
+  return { tokens: new TokenProvider(new JwtService({ secret: security.signingKey }), security, metrics), security };
 }
 
 const subject = { userId: randomUUID(), sessionId: randomUUID(), audiences: ['web', 'api'] as const };

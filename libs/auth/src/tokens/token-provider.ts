@@ -2,6 +2,7 @@ import { Injectable, Logger, type OnModuleInit, ServiceUnavailableException } fr
 import { JwtService, type JwtVerifyOptions } from '@nestjs/jwt';
 import { randomUUID } from 'node:crypto';
 import { type Audience, AUDIENCES, SecurityConfig } from '@app/config';
+import { AuthMetrics } from '../auth-metrics.js';
 
 /** Access and refresh tokens are told apart by the JOSE `typ` header (RFC 9068 for `at+jwt`). */
 export const ACCESS_TOKEN_TYPE = 'at+jwt';
@@ -61,6 +62,7 @@ export class TokenProvider implements OnModuleInit {
   constructor(
     private readonly jwt: JwtService,
     private readonly security: SecurityConfig,
+    private readonly metrics: AuthMetrics,
   ) {
     this.disabled = security.usesDefaultSecret && !security.isDevelopment;
     this.verifyOptions = {
@@ -85,6 +87,7 @@ export class TokenProvider implements OnModuleInit {
   assertCanIssue(): void {
     if (!this.disabled) return;
     this.logger.error(DEFAULT_SECRET_REFUSAL);
+    this.metrics.issuanceRefusedForDefaultSecret();
     throw new ServiceUnavailableException(
       'Token issuance is disabled by a server misconfiguration; the administrator must set PLATFORM_JWT_SECRET',
     );

@@ -1,0 +1,28 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { ROLES } from '../workspace.entities.js';
+
+export class WorkspaceResponse {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty() name: string;
+  @ApiProperty({ example: 'acme-research' }) slug: string;
+  @ApiProperty({ nullable: true, type: String }) description: string | null;
+  @ApiProperty({ type: 'object', additionalProperties: true }) settings: Record<string, unknown>;
+  @ApiProperty({ format: 'date-time' }) created_at: string;
+  @ApiProperty({ format: 'date-time' }) updated_at: string;
+  @ApiProperty({ enum: ROLES, description: "The caller's role" }) role: string;
+}
+
+export class WorkspaceListResponse {
+  @ApiProperty({ type: WorkspaceResponse, isArray: true }) items: WorkspaceResponse[];
+  @ApiProperty() total: number;
+  @ApiProperty() limit: number;
+  @ApiProperty() offset: number;
+}
+
+export class MemberResponse {
+  @ApiProperty({ format: 'uuid' }) user_id: string;
+  @ApiProperty() email: string;
+  @ApiProperty({ nullable: true, type: String }) name: string | null;
+  @ApiProperty({ enum: ROLES }) role: string;
+  @ApiProperty({ format: 'date-time' }) created_at: string;
+}

@@ -1,0 +1,47 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { AUDIENCES } from '@app/config';
+
+/** The one error shape (SPEC section 3). */
+export class ErrorResponse {
+  @ApiProperty({ example: 401 }) statusCode: number;
+  @ApiProperty({ example: 'Unauthorized' }) error: string;
+  @ApiProperty({
+    oneOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }],
+    description: 'One message, or one per invalid field',
+    example: 'Token expired',
+  })
+  message: string | string[];
+}
+
+export class UserResponse {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty({ example: 'ada@example.com' }) email: string;
+  @ApiProperty({ nullable: true, type: String }) name: string | null;
+  @ApiProperty() disabled: boolean;
+  @ApiProperty({ format: 'date-time' }) created_at: string;
+  @ApiProperty({ format: 'date-time' }) updated_at: string;
+}
+
+export class UserEnvelope {
+  @ApiProperty({ type: UserResponse }) user: UserResponse;
+}
+
+export class TokenPairResponse {
+  @ApiProperty({ description: 'JWT, typ at+jwt' }) access_token: string;
+  @ApiProperty({ description: 'JWT, typ rt+jwt; present it once to POST /auth/refresh' }) refresh_token: string;
+  @ApiProperty({ enum: ['Bearer'] }) token_type: 'Bearer';
+  @ApiProperty({ description: 'Access-token lifetime, seconds' }) expires_in: number;
+  @ApiProperty({ description: 'Refresh-token lifetime, seconds' }) refresh_expires_in: number;
+  @ApiProperty({ enum: AUDIENCES, isArray: true }) audience: string[];
+  @ApiProperty({ type: UserResponse }) user: UserResponse;
+}
+
+export class SessionResponse {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty({ format: 'date-time' }) created_at: string;
+  @ApiProperty({ format: 'date-time' }) last_used_at: string;
+  @ApiPropertyOptional({ nullable: true, type: String }) user_agent: string | null;
+  @ApiPropertyOptional({ nullable: true, type: String }) ip: string | null;
+  @ApiProperty({ enum: AUDIENCES, isArray: true }) audiences: string[];
+  @ApiProperty({ description: 'Whether this is the session of the token making the request' }) current: boolean;
+}
