@@ -220,6 +220,12 @@ describe('the guard: presenting an access token', () => {
     expect((await me({ authorization: `Bearer ${token}` })).status).toBe(200);
   });
 
+  it('returns the verified claims at /auth/claims', async () => {
+    const response = await request(base, 'GET', '/auth/claims', { token: pair.access_token });
+    expect(response.status).toBe(200);
+    expect(await json(response)).toEqual(decode(pair.access_token).payload);
+  });
+
   it('accepts the Bearer scheme in any case (RFC 6750)', async () => {
     expect((await me({ authorization: `bearer ${pair.access_token}` })).status).toBe(200);
   });

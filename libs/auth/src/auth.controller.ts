@@ -17,11 +17,12 @@ import type { FastifyRequest } from 'fastify';
 import { type PublicUser, toPublicUser, UsersService } from '@app/users';
 import { type ClientInfo, AuthService, type TokenPair } from './auth.service.js';
 import { LoginDto, LogoutQueryDto, RefreshDto, RegisterDto } from './dto/auth.dto.js';
-import { ErrorResponse, SessionResponse, TokenPairResponse, UserEnvelope } from './dto/responses.dto.js';
+import { ClaimsResponse, ErrorResponse, SessionResponse, TokenPairResponse, UserEnvelope } from './dto/responses.dto.js';
 import type { AuthenticatedRequest } from './guard/authenticated-request.js';
 import { AnyAudience, Public } from './guard/route-access.decorators.js';
 import { AddressRateLimitGuard } from './rate-limit/address-rate-limit.guard.js';
 import { type SessionView, SessionsService } from './sessions/sessions.service.js';
+import type { TokenClaims } from './tokens/token-provider.js';
 
 @ApiTags('auth')
 @ApiBadRequestResponse({ type: ErrorResponse, description: 'Invalid input: one message per bad field' })
@@ -84,6 +85,14 @@ export class AuthController {
     const user = await this.users.findById(request.auth.userId);
     if (user === null) throw new NotFoundException('User not found');
     return { user: toPublicUser(user) };
+  }
+
+  /** The verified claims of the presented access token; answered without touching the database. */
+  @Get('claims')
+  @AnyAudience()
+  @ApiOkResponse({ type: ClaimsResponse })
+  claims(@Req() request: AuthenticatedRequest): Readonly<TokenClaims> {
+    return request.auth.claims;
   }
 
   @Get('sessions')

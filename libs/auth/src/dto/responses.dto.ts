@@ -36,6 +36,16 @@ export class TokenPairResponse {
   @ApiProperty({ type: UserResponse }) user: UserResponse;
 }
 
+export class ClaimsResponse {
+  @ApiProperty() iss: string;
+  @ApiProperty({ enum: AUDIENCES, isArray: true }) aud: string[];
+  @ApiProperty({ format: 'uuid', description: 'User id' }) sub: string;
+  @ApiProperty({ format: 'uuid', description: 'Session id' }) sid: string;
+  @ApiProperty({ format: 'uuid' }) jti: string;
+  @ApiProperty({ description: 'Issued at, seconds since the epoch' }) iat: number;
+  @ApiProperty({ description: 'Expires at, seconds since the epoch' }) exp: number;
+}
+
 export class SessionResponse {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty({ format: 'date-time' }) created_at: string;

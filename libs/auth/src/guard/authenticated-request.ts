@@ -5,7 +5,7 @@ import type { TokenClaims } from '../tokens/token-provider.js';
 export interface RequestAuth {
   userId: string;
   sessionId: string;
-  claims: TokenClaims;
+  claims: Readonly<TokenClaims>;
 }
 
 export type AuthenticatedRequest = FastifyRequest & { auth: RequestAuth };

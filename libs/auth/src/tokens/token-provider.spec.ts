@@ -1,3 +1,4 @@
+import { jest } from '@jest/globals';
 import { Logger, ServiceUnavailableException } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import jwt from 'jsonwebtoken';
@@ -5,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { type Environment, loadGatehouseConfigOrThrow, type SecurityConfig } from '@app/config';
 import { MetricsRegistry } from '@app/metrics';
 import { AuthMetrics } from '../auth-metrics.js';
-import { TokenProvider, TokenRejectedError } from './token-provider.js';
+import { CLOCK_SKEW_SECONDS, TokenProvider, TokenRejectedError, VERIFIED_TOKEN_CACHE_SIZE } from './token-provider.js';
 
 const SECRET = 'unit-test-secret-of-sufficient-length-0123';
 
@@ -47,6 +48,44 @@ describe('TokenProvider', () => {
       { header: { alg: 'HS256', typ: 'at+jwt' } },
     );
     expect(() => tokens.verifyAccessToken(token)).toThrow(message);
+  });
+});
+
+describe('TokenProvider\'s cache of verified access tokens', () => {
+  const { tokens } = provider({ PLATFORM_JWT_SECRET: SECRET, JWT_ISSUER: 'unit', JWT_ACCESS_TOKEN_EXPIRATION: '60' });
+  afterEach(() => jest.useRealTimers());
+
+  it('answers a second verification with the same claims', () => {
+    const token = tokens.issueAccessToken(subject).token;
+    expect(tokens.verifyAccessToken(token)).toBe(tokens.verifyAccessToken(token));
+  });
+
+  it('still rejects a cached token once it expires, with the same leeway as a fresh verification', () => {
+    jest.useFakeTimers({ now: Date.now() });
+    const token = tokens.issueAccessToken(subject).token;
+    tokens.verifyAccessToken(token);
+    jest.advanceTimersByTime((60 + CLOCK_SKEW_SECONDS - 1) * 1000);
+    expect(tokens.verifyAccessToken(token).sid).toBe(subject.sessionId);
+    jest.advanceTimersByTime(2000);
+    expect(() => tokens.verifyAccessToken(token)).toThrow('Token expired');
+    // And the same once it has left the cache.
+    expect(() => tokens.verifyAccessToken(token)).toThrow('Token expired');
+  });
+
+  it('keeps at most VERIFIED_TOKEN_CACHE_SIZE tokens, dropping the oldest, and still verifies dropped ones', () => {
+    const first = tokens.issueAccessToken(subject).token;
+    const claims = tokens.verifyAccessToken(first);
+    for (let i = 0; i < VERIFIED_TOKEN_CACHE_SIZE; i++) tokens.verifyAccessToken(tokens.issueAccessToken(subject).token);
+    const again = tokens.verifyAccessToken(first);
+    expect(again).toEqual(claims);
+    expect(again).not.toBe(claims);
+  });
+
+  it('never caches a rejected token', () => {
+    const token = tokens.issueAccessToken(subject).token;
+    const tampered = `${token.slice(0, -2)}AA`;
+    expect(() => tokens.verifyAccessToken(tampered)).toThrow('Invalid token');
+    expect(() => tokens.verifyAccessToken(tampered)).toThrow('Invalid token');
   });
 });
 

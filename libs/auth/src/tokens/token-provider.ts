@@ -8,6 +8,8 @@ import { AuthMetrics } from '../auth-metrics.js';
 export const ACCESS_TOKEN_TYPE = 'at+jwt';
 export const REFRESH_TOKEN_TYPE = 'rt+jwt';
 export const CLOCK_SKEW_SECONDS = 30;
+/** Verified access tokens kept, at most; the oldest is dropped first. */
+export const VERIFIED_TOKEN_CACHE_SIZE = 10_000;
 const ALGORITHM = 'HS256';
 
 export const DEFAULT_SECRET_REFUSAL = 'Refusing to issue JWT with default PLATFORM_JWT_SECRET outside dev';
@@ -56,6 +58,13 @@ export class TokenProvider implements OnModuleInit {
   private readonly logger = new Logger('TokenProvider');
   /** Outside dev with the public default secret, no token is issued or accepted. */
   private readonly disabled: boolean;
+  /**
+   * Access tokens that passed full verification, with their claims. Verification depends only
+   * on the token and fixed configuration, except expiry, which is checked again on every hit
+   * exactly as a fresh verification would. Revocation and audience are the guard's checks, made
+   * on every request whether or not the token came from here.
+   */
+  private readonly verified = new Map<string, Readonly<TokenClaims>>();
   /** Built once: verification is on every guarded request's path. */
   private readonly verifyOptions: JwtVerifyOptions & { complete: true };
 
@@ -101,8 +110,20 @@ export class TokenProvider implements OnModuleInit {
     return this.issue(subject, REFRESH_TOKEN_TYPE, this.security.refreshTokenExpiration);
   }
 
-  verifyAccessToken(token: string): TokenClaims {
-    return this.verify(token, ACCESS_TOKEN_TYPE);
+  verifyAccessToken(token: string): Readonly<TokenClaims> {
+    if (this.disabled) throw new TokenRejectedError('invalid');
+    const cached = this.verified.get(token);
+    if (cached !== undefined) {
+      if (Date.now() / 1000 >= cached.exp + CLOCK_SKEW_SECONDS) {
+        this.verified.delete(token);
+        throw new TokenRejectedError('expired');
+      }
+      return cached;
+    }
+    const claims = Object.freeze(this.verify(token, ACCESS_TOKEN_TYPE));
+    if (this.verified.size >= VERIFIED_TOKEN_CACHE_SIZE) this.verified.delete(this.verified.keys().next().value!);
+    this.verified.set(token, claims);
+    return claims;
   }
 
   verifyRefreshToken(token: string): TokenClaims {

@@ -1,0 +1,241 @@
+#!/usr/bin/env node
+// npm run bench: starts the production build of Gatehouse (its own embedded PostgreSQL, or
+// DATABASE_URL), drives it with autocannon from separate processes, prints a table with the
+// ratios and targets, and writes bench/results/latest.json.
+import bcrypt from 'bcrypt';
+import { spawn, execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { availableParallelism, cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const { values: flags } = parseArgs({
+  options: {
+    duration: { type: 'string', default: '10' },
+    'login-duration': { type: 'string' },
+    connections: { type: 'string', default: '50' },
+    'bcrypt-cost': { type: 'string', default: '12' },
+    'log-level': { type: 'string', default: 'info' },
+    output: { type: 'string', default: join(root, 'bench', 'results', 'latest.json') },
+    help: { type: 'boolean', default: false },
+  },
+});
+if (flags.help) {
+  process.stdout.write(`Usage: npm run bench -- [options]
+  --duration S        seconds per scenario (default 10)
+  --login-duration S  seconds for the login scenarios (default: --duration)
+  --connections N     concurrent connections (default 50)
+  --bcrypt-cost N     BCRYPT_COST of the server under test (default 12, the production default)
+  --log-level L       LOG_LEVEL of the server under test (default info, the production default)
+  --output FILE       where to write the JSON results (default bench/results/latest.json)
+DATABASE_URL, when set, is used instead of an embedded PostgreSQL.
+`);
+  process.exit(0);
+}
+const duration = Number(flags.duration);
+const loginDuration = Number(flags['login-duration'] ?? flags.duration);
+const connections = Number(flags.connections);
+const bcryptCost = Number(flags['bcrypt-cost']);
+const log = (line) => process.stderr.write(`${line}\n`);
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Runs one scenario in a separate autocannon process. */
+function load(scenario) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(root, 'bench', 'load.mjs'), JSON.stringify(scenario)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let output = '';
+    child.stdout.on('data', (chunk) => (output += chunk));
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve(JSON.parse(output)) : reject(new Error(`load generator exited with ${code}`))));
+  });
+}
+
+async function residentMemoryMb(pid) {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  return Number(/^VmRSS:\s+(\d+) kB$/m.exec(status)[1]) / 1024;
+}
+
+async function call(base, method, path, body, token) {
+  const response = await fetch(`${base}${path}`, {
+    method,
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
+  return response.status === 204 ? undefined : response.json();
+}
+
+/** What bcrypt allows on this machine's cores at this cost: logins per second at best. */
+async function bcryptCapacity(cost) {
+  const hash = await bcrypt.hash('benchmark-password', cost);
+  const cores = availableParallelism();
+  const started = performance.now();
+  let done = 0;
+  const deadline = started + 4000;
+  await Promise.all(
+    Array.from({ length: cores }, async () => {
+      while (performance.now() < deadline) {
+        await bcrypt.compare('benchmark-password', hash);
+        done++;
+      }
+    }),
+  );
+  return done / ((performance.now() - started) / 1000);
+}
+
+// ---------------------------------------------------------------------------------------------
+
+log(`Measuring bcrypt at cost ${bcryptCost} on ${availableParallelism()} cores...`);
+const capacity = await bcryptCapacity(bcryptCost);
+
+const port = await freePort();
+const base = `http://127.0.0.1:${port}`;
+const dataDir = process.env.DATABASE_URL ? undefined : await mkdtemp(join(tmpdir(), 'gatehouse-bench-'));
+const env = {
+  PATH: process.env.PATH,
+  HOME: process.env.HOME,
+  JWT_ISSUER: 'gatehouse-bench',
+  PLATFORM_JWT_SECRET: randomBytes(64).toString('base64url'),
+  PORT: String(port),
+  BCRYPT_COST: String(bcryptCost),
+  LOG_LEVEL: flags['log-level'],
+  // The benchmark is one client address hammering the auth routes on purpose.
+  AUTH_RATE_LIMIT: '100000000',
+  LOGIN_MAX_FAILURES: '100000000',
+  ...(process.env.DATABASE_URL ? { DATABASE_URL: process.env.DATABASE_URL } : { GATEHOUSE_DATA_DIR: dataDir }),
+};
+log(`Starting Gatehouse (production build, ${env.DATABASE_URL ? 'DATABASE_URL' : 'embedded PostgreSQL'}) on ${base}...`);
+const server = spawn(process.execPath, [join(root, 'bin', 'gatehouse.js'), 'start'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+let serverErrors = '';
+server.stderr.on('data', (chunk) => (serverErrors += chunk));
+const serverExited = new Promise((resolve) => server.on('exit', resolve));
+
+const results = {};
+try {
+  for (let attempt = 0; ; attempt++) {
+    const ready = await fetch(`${base}/health/ready`).then((r) => r.ok, () => false);
+    if (ready) break;
+    if (attempt > 300 || server.exitCode !== null) throw new Error(`Gatehouse did not start:\n${serverErrors}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+
+  const email = `bench-${Date.now()}@example.com`;
+  const password = 'benchmark-password';
+  await call(base, 'POST', '/auth/register', { email, password });
+  const session = await call(base, 'POST', '/auth/login', { email, password, audience: 'api' });
+  const token = session.access_token;
+  // Well-formed tokens with wrong signatures, all different: nothing to cache.
+  const [header, payload] = token.split('.');
+  const badTokens = Array.from({ length: 2000 }, () => `${header}.${payload}.${randomBytes(32).toString('base64url')}`);
+  const bearer = { authorization: `Bearer ${token}` };
+  const scenario = (extra) => ({ url: base, duration, connections, ...extra });
+
+  log('Warming up...');
+  await load(scenario({ path: '/health/live', duration: 3 }));
+  await load(scenario({ path: '/auth/claims', headers: bearer, duration: 3 }));
+  await load(scenario({ path: '/auth/me', headers: bearer, duration: 2 }));
+  const rssAfterWarmUp = await residentMemoryMb(server.pid);
+
+  const run = async (name, config) => {
+    log(`Running ${name}...`);
+    results[name] = await load(config);
+  };
+  await run('public', scenario({ path: '/health/live' }));
+  await run('guarded', scenario({ path: '/auth/claims', headers: bearer }));
+  await run('guarded-db', scenario({ path: '/auth/me', headers: bearer }));
+  await run('rejected', scenario({ path: '/auth/claims', tokens: badTokens, expectStatus: 401 }));
+
+  const loginBody = JSON.stringify({ email, password, audience: 'api' });
+  const loginConnections = Math.max(8, availableParallelism() * 4);
+  await run('login', scenario({ path: '/auth/login', method: 'POST', headers: { 'content-type': 'application/json' }, body: loginBody, connections: loginConnections, duration: loginDuration }));
+
+  log('Signing in one session per refresh connection...');
+  const refreshTokens = [];
+  for (let i = 0; i < connections; i++) refreshTokens.push((await call(base, 'POST', '/auth/login', { email, password, audience: 'api' })).refresh_token);
+  await run('refresh', scenario({ path: '/auth/refresh', refreshTokens }));
+
+  log('Running guarded-under-login...');
+  const [underLogin] = await Promise.all([
+    load(scenario({ path: '/auth/claims', headers: bearer })),
+    load(scenario({ path: '/auth/login', method: 'POST', headers: { 'content-type': 'application/json' }, body: loginBody, connections: loginConnections })),
+  ]);
+  results['guarded-under-login'] = underLogin;
+
+  const rssAtEnd = await residentMemoryMb(server.pid);
+  const ratios = {
+    'guarded / public': results.guarded.requestsPerSecond / results.public.requestsPerSecond,
+    'rejected / public': results.rejected.requestsPerSecond / results.public.requestsPerSecond,
+    'p99 guarded-under-login / p99 guarded': results['guarded-under-login'].p99 / Math.max(results.guarded.p99, 1),
+    'login / bcrypt capacity': results.login.requestsPerSecond / capacity,
+    'rss end / rss after warm-up': rssAtEnd / rssAfterWarmUp,
+  };
+  const targets = [
+    ['guarded ≥ 0.85 × public', ratios['guarded / public'] >= 0.85],
+    ['rejected ≥ 0.8 × public', ratios['rejected / public'] >= 0.8],
+    ['guarded-under-login p99 ≤ 2 × guarded p99', ratios['p99 guarded-under-login / p99 guarded'] <= 2],
+    ['login ≥ 80% of bcrypt capacity', ratios['login / bcrypt capacity'] >= 0.8],
+    ['refresh ≥ 1000/s', results.refresh.requestsPerSecond >= 1000],
+    ['resident memory within 1.5× of warm-up', ratios['rss end / rss after warm-up'] <= 1.5],
+    ['no errors in any scenario', Object.values(results).every((r) => r.errors === 0)],
+  ];
+
+  const machine = {
+    cpu: cpus()[0]?.model ?? 'unknown',
+    cores: availableParallelism(),
+    memoryGb: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+    postgres: env.DATABASE_URL ? 'DATABASE_URL' : 'embedded',
+  };
+  const report = {
+    date: new Date().toISOString(),
+    commit: (() => { try { return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root }).toString().trim(); } catch { return 'unknown'; } })(),
+    machine,
+    settings: { duration, loginDuration, connections, loginConnections, bcryptCost, logLevel: flags['log-level'] },
+    bcryptCapacityPerSecond: capacity,
+    memory: { rssAfterWarmUpMb: rssAfterWarmUp, rssAtEndMb: rssAtEnd },
+    scenarios: results,
+    ratios,
+    targets: Object.fromEntries(targets),
+  };
+  await writeFile(flags.output, `${JSON.stringify(report, null, 2)}\n`);
+
+  const rows = Object.entries(results).map(([name, r]) => [name, r.requestsPerSecond.toFixed(0), `${r.p50} ms`, `${r.p99} ms`, String(r.errors)]);
+  const table = [['scenario', 'requests/s', 'p50', 'p99', 'errors'], ...rows];
+  const widths = table[0].map((_, column) => Math.max(...table.map((row) => row[column].length)));
+  const line = (row) => `| ${row.map((cell, column) => cell.padEnd(widths[column])).join(' | ')} |`;
+  const out = [
+    `Gatehouse benchmark, ${report.date}, commit ${report.commit}`,
+    `${machine.cores} cores (${machine.cpu}), ${machine.memoryGb} GiB, Node ${machine.node}, ${machine.postgres} PostgreSQL; ${connections} connections, ${duration} s per scenario, BCRYPT_COST ${bcryptCost}, LOG_LEVEL ${flags['log-level']}`,
+    '',
+    line(table[0]),
+    `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`,
+    ...rows.map(line),
+    '',
+    `bcrypt capacity at cost ${bcryptCost}: ${capacity.toFixed(1)} comparisons/s on ${machine.cores} cores`,
+    `resident memory: ${rssAfterWarmUp.toFixed(0)} MB after warm-up, ${rssAtEnd.toFixed(0)} MB at the end`,
+    '',
+    ...Object.entries(ratios).map(([name, value]) => `${name}: ${value.toFixed(2)}`),
+    '',
+    ...targets.map(([name, met]) => `${met ? 'met    ' : 'NOT MET'}  ${name}`),
+  ];
+  process.stdout.write(`${out.join('\n')}\n`);
+  process.exitCode = targets.every(([, met]) => met) ? 0 : 1;
+} finally {
+  server.kill('SIGTERM');
+  await serverExited;
+  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+}
