@@ -3,6 +3,7 @@ import { APP_GUARD, DiscoveryModule } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { SecurityConfig } from '@app/config';
+import { MetricsModule } from '@app/metrics';
 import { UsersModule } from '@app/users';
 import { AuthController } from './auth.controller.js';
 import { AuthMetrics } from './auth-metrics.js';
@@ -21,6 +22,7 @@ import { TokenProvider } from './tokens/token-provider.js';
 @Module({
   imports: [
     UsersModule,
+    MetricsModule,
     DiscoveryModule,
     TypeOrmModule.forFeature([Session]),
     JwtModule.registerAsync({
