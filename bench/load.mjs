@@ -1,24 +1,25 @@
 // One autocannon run, in its own process so the load generator does not share an event loop
-// with the server or the orchestrator. Reads a JSON scenario from argv[2], prints a JSON result.
+// with the server or the orchestrator. Reads a JSON scenario from stdin, prints a JSON result.
 import autocannon from 'autocannon';
 
-const scenario = JSON.parse(process.argv[2]);
+let input = '';
+for await (const chunk of process.stdin) input += chunk;
+const scenario = JSON.parse(input);
 const { url, path, method = 'GET', headers = {}, body, duration, connections, tokens, refreshTokens, expectStatus = 200 } = scenario;
 
 const requests = [];
 if (refreshTokens) {
-  // Each connection keeps its own rotation chain: it presents the refresh token it got last.
-  let next = 0;
+  // Every refresh token is presented once: requests take one from the pool, and each successful
+  // rotation puts its successor back. (autocannon resets a connection's context whenever it
+  // cycles through its requests, so the chains cannot live there.)
+  const pool = [...refreshTokens];
   requests.push({
     method: 'POST',
     path,
     headers: { 'content-type': 'application/json' },
-    setupRequest: (request, context) => {
-      context.token ??= refreshTokens[next++ % refreshTokens.length];
-      return { ...request, body: JSON.stringify({ refresh_token: context.token }) };
-    },
-    onResponse: (status, responseBody, context) => {
-      if (status === 200) context.token = JSON.parse(responseBody).refresh_token;
+    setupRequest: (request) => ({ ...request, body: JSON.stringify({ refresh_token: pool.shift() ?? 'pool-exhausted' }) }),
+    onResponse: (status, responseBody) => {
+      if (status === 200) pool.push(JSON.parse(responseBody).refresh_token);
     },
   });
 } else if (tokens) {

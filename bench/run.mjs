@@ -56,7 +56,8 @@ function freePort() {
 /** Runs one scenario in a separate autocannon process. */
 function load(scenario) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(root, 'bench', 'load.mjs'), JSON.stringify(scenario)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [join(root, 'bench', 'load.mjs')], { stdio: ['pipe', 'pipe', 'inherit'] });
+    child.stdin.end(JSON.stringify(scenario));
     let output = '';
     child.stdout.on('data', (chunk) => (output += chunk));
     child.on('error', reject);
@@ -163,9 +164,9 @@ try {
   const loginConnections = Math.max(8, availableParallelism() * 4);
   await run('login', scenario({ path: '/auth/login', method: 'POST', headers: { 'content-type': 'application/json' }, body: loginBody, connections: loginConnections, duration: loginDuration }));
 
-  log('Signing in one session per refresh connection...');
+  log('Signing in two sessions per refresh connection...');
   const refreshTokens = [];
-  for (let i = 0; i < connections; i++) refreshTokens.push((await call(base, 'POST', '/auth/login', { email, password, audience: 'api' })).refresh_token);
+  for (let i = 0; i < 2 * connections; i++) refreshTokens.push((await call(base, 'POST', '/auth/login', { email, password, audience: 'api' })).refresh_token);
   await run('refresh', scenario({ path: '/auth/refresh', refreshTokens }));
 
   log('Running guarded-under-login...');

@@ -6,7 +6,6 @@ import {
   ServiceUnavailableException,
   UnauthorizedException,
 } from '@nestjs/common';
-import bcrypt from 'bcrypt';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { type Audience, SecurityConfig } from '@app/config';
 import { isPasswordLengthValid, normaliseEmail, PasswordHasher, type PublicUser, toPublicUser, type User, UsersService } from '@app/users';
@@ -66,7 +65,7 @@ export class AuthService implements OnModuleInit {
   ) {}
 
   async onModuleInit(): Promise<void> {
-    this.dummyHash = await bcrypt.hash(randomBytes(18).toString('base64'), this.security.bcryptCost);
+    this.dummyHash = await this.passwords.hash(randomBytes(18).toString('base64'));
   }
 
   async register(input: RegisterDto): Promise<{ user: PublicUser }> {

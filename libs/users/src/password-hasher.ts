@@ -1,6 +1,6 @@
 import { BadRequestException, Injectable } from '@nestjs/common';
 import { SecurityConfig } from '@app/config';
-import bcrypt from 'bcrypt';
+import { BcryptPool } from './bcrypt-pool.js';
 
 export const MIN_PASSWORD_BYTES = 8;
 /** bcrypt ignores everything after 72 bytes; longer passwords are refused, never truncated. */
@@ -16,19 +16,22 @@ export function isPasswordLengthValid(password: string): boolean {
 }
 
 /**
- * bcrypt at the configured cost, through the async API so hashing runs on libuv's thread
- * pool and never blocks the event loop.
+ * bcrypt at the configured cost, on low-priority worker threads (BcryptPool), so hashing never
+ * blocks the event loop nor takes the CPU from requests that need none.
  */
 @Injectable()
 export class PasswordHasher {
-  constructor(private readonly security: SecurityConfig) {}
+  constructor(
+    private readonly security: SecurityConfig,
+    private readonly bcrypt: BcryptPool,
+  ) {}
 
   hash(password: string): Promise<string> {
     if (!isPasswordLengthValid(password)) throw new BadRequestException(PASSWORD_LENGTH_MESSAGE);
-    return bcrypt.hash(password, this.security.bcryptCost);
+    return this.bcrypt.hash(password, this.security.bcryptCost);
   }
 
   verify(password: string, hash: string): Promise<boolean> {
-    return bcrypt.compare(password, hash);
+    return this.bcrypt.compare(password, hash);
   }
 }

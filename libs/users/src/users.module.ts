@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { BcryptPool } from './bcrypt-pool.js';
 import { PasswordHasher } from './password-hasher.js';
 import { User } from './user.entity.js';
 import { UsersRepository } from './users.repository.js';
@@ -7,7 +8,7 @@ import { UsersService } from './users.service.js';
 
 @Module({
   imports: [TypeOrmModule.forFeature([User])],
-  providers: [UsersRepository, UsersService, PasswordHasher],
+  providers: [BcryptPool, UsersRepository, UsersService, PasswordHasher],
   exports: [UsersRepository, UsersService, PasswordHasher],
 })
 export class UsersModule {}

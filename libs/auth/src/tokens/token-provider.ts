@@ -1,6 +1,6 @@
 import { Injectable, Logger, type OnModuleInit, ServiceUnavailableException } from '@nestjs/common';
 import { JwtService, type JwtVerifyOptions } from '@nestjs/jwt';
-import { randomUUID } from 'node:crypto';
+import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 import { type Audience, AUDIENCES, SecurityConfig } from '@app/config';
 import { AuthMetrics } from '../auth-metrics.js';
 
@@ -45,6 +45,13 @@ export class TokenRejectedError extends Error {
     super(reason === 'expired' ? 'Token expired' : reason === 'issuer' ? 'Invalid issuer' : 'Invalid token');
   }
 }
+
+/** Built once and thrown as they are: a flood of bad tokens costs no stack capture per token. */
+const REJECTED: Readonly<Record<RejectionReason, TokenRejectedError>> = {
+  invalid: new TokenRejectedError('invalid'),
+  expired: new TokenRejectedError('expired'),
+  issuer: new TokenRejectedError('issuer'),
+};
 
 const KNOWN_AUDIENCES: ReadonlySet<string> = new Set(AUDIENCES);
 
@@ -111,12 +118,12 @@ export class TokenProvider implements OnModuleInit {
   }
 
   verifyAccessToken(token: string): Readonly<TokenClaims> {
-    if (this.disabled) throw new TokenRejectedError('invalid');
+    if (this.disabled) throw REJECTED.invalid;
     const cached = this.verified.get(token);
     if (cached !== undefined) {
       if (Date.now() / 1000 >= cached.exp + CLOCK_SKEW_SECONDS) {
         this.verified.delete(token);
-        throw new TokenRejectedError('expired');
+        throw REJECTED.expired;
       }
       return cached;
     }
@@ -149,16 +156,29 @@ export class TokenProvider implements OnModuleInit {
     return { token, expiresIn: lifetime, expiresAt: new Date(claims.exp * 1000) };
   }
 
+  /**
+   * Whether the token's HS256 signature is right: one HMAC with the KeyObject and a
+   * constant-time comparison. A token failing it is refused without decoding anything; one
+   * passing it still goes through the full verification.
+   */
+  private signatureMatches(token: string): boolean {
+    const signatureStart = token.lastIndexOf('.');
+    if (signatureStart <= 0) return false;
+    const expected = createHmac('sha256', this.security.signingKey).update(token.slice(0, signatureStart)).digest();
+    const given = Buffer.from(token.slice(signatureStart + 1), 'base64url');
+    return given.length === expected.length && timingSafeEqual(given, expected);
+  }
+
   private verify(token: string, type: string): TokenClaims {
-    if (this.disabled) throw new TokenRejectedError('invalid');
+    if (this.disabled || !this.signatureMatches(token)) throw REJECTED.invalid;
     let decoded: { header: { typ?: unknown }; payload: Partial<TokenClaims> & { nbf?: unknown } };
     try {
       decoded = this.jwt.verify(token, this.verifyOptions);
     } catch (error) {
       const name = (error as Error).name;
-      if (name === 'TokenExpiredError') throw new TokenRejectedError('expired');
-      if ((error as Error).message.startsWith('jwt issuer invalid')) throw new TokenRejectedError('issuer');
-      throw new TokenRejectedError('invalid');
+      if (name === 'TokenExpiredError') throw REJECTED.expired;
+      if ((error as Error).message.startsWith('jwt issuer invalid')) throw REJECTED.issuer;
+      throw REJECTED.invalid;
     }
     const { header, payload } = decoded;
     const now = Date.now() / 1000;
@@ -172,7 +192,7 @@ export class TokenProvider implements OnModuleInit {
       typeof payload.jti !== 'string' ||
       !isAudienceList(payload.aud)
     ) {
-      throw new TokenRejectedError('invalid');
+      throw REJECTED.invalid;
     }
     return payload as TokenClaims;
   }
