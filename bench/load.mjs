@@ -23,13 +23,9 @@ if (refreshTokens) {
     },
   });
 } else if (tokens) {
-  // Rotates through many tokens, so nothing can be answered from one cached result.
-  let next = 0;
-  requests.push({
-    method,
-    path,
-    setupRequest: (request) => ({ ...request, headers: { ...headers, authorization: `Bearer ${tokens[next++ % tokens.length]}` } }),
-  });
+  // One prebuilt request per token, cycled through: nothing can be answered from one cached
+  // result, and the load generator builds no request at run time.
+  for (const token of tokens) requests.push({ method, path, headers: { ...headers, authorization: `Bearer ${token}` } });
 } else {
   requests.push({ method, path, headers, body });
 }

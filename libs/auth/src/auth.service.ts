@@ -129,17 +129,14 @@ export class AuthService implements OnModuleInit {
 
     const subject = { userId: claims.sub, sessionId: claims.sid, audiences };
     const successor = this.tokens.issueRefreshToken(subject);
-    const rotated = await this.sessionRows.rotate({
+    const user = await this.sessionRows.rotate({
       sessionId: claims.sid,
       presentedHash: hashRefreshToken(input.refresh_token),
       successorHash: hashRefreshToken(successor.token),
       successorExpiresAt: successor.expiresAt,
       ...client,
     });
-    if (!rotated) throw await this.refusedRotation(claims, hashRefreshToken(input.refresh_token));
-
-    const user = await this.users.findById(claims.sub);
-    if (user === null) throw new UnauthorizedException('Invalid refresh token');
+    if (user === null) throw await this.refusedRotation(claims, hashRefreshToken(input.refresh_token));
     return this.pair(user, audiences, this.tokens.issueAccessToken(subject).token, successor.token);
   }
 

@@ -2,7 +2,18 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import type { DataSource, EntityManager, Repository } from 'typeorm';
 import { RevocationRegistry } from '../revocation/revocation-registry.js';
+import { User } from '@app/users';
 import { type RevocationReason, Session } from './session.entity.js';
+
+interface UserRow {
+  id: string;
+  email: string;
+  name: string | null;
+  disabled: boolean;
+  password_hash: string;
+  created_at: Date;
+  updated_at: Date;
+}
 
 export interface NewSession {
   id: string;
@@ -43,9 +54,9 @@ export class SessionsRepository {
   /**
    * Replaces the session's refresh token if, and only if, `presentedHash` is its current one
    * and the session (and its user) are live. One statement: of concurrent rotations of the
-   * same token, exactly one matches. Returns whether it rotated.
+   * same token, exactly one matches. Returns the session's user, or null when it did not rotate.
    */
-  async rotate(rotation: Rotation): Promise<boolean> {
+  async rotate(rotation: Rotation): Promise<User | null> {
     const [updated] = (await this.dataSource.query(
       `UPDATE sessions s
           SET previous_refresh_token_hash = s.refresh_token_hash,
@@ -59,10 +70,20 @@ export class SessionsRepository {
         WHERE s.id = $1 AND s.refresh_token_hash = $2
           AND s.revoked_at IS NULL AND s.expires_at > now()
           AND u.id = s.user_id AND NOT u.disabled
-    RETURNING s.id`,
+    RETURNING u.id, u.email, u.name, u.disabled, u.password_hash, u.created_at, u.updated_at`,
       [rotation.sessionId, rotation.presentedHash, rotation.successorHash, rotation.successorExpiresAt, rotation.userAgent, rotation.ip],
-    )) as [unknown[], number];
-    return updated.length === 1;
+    )) as [UserRow[], number];
+    const row = updated[0];
+    if (row === undefined) return null;
+    return Object.assign(new User(), {
+      id: row.id,
+      email: row.email,
+      name: row.name,
+      disabled: row.disabled,
+      passwordHash: row.password_hash,
+      createdAt: row.created_at,
+      updatedAt: row.updated_at,
+    });
   }
 
   findById(id: string): Promise<Session | null> {
