@@ -16,6 +16,8 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const { values: flags } = parseArgs({
   options: {
     duration: { type: 'string', default: '10' },
+    'ratio-duration': { type: 'string', default: '15' },
+    rounds: { type: 'string', default: '5' },
     'login-duration': { type: 'string' },
     connections: { type: 'string', default: '50' },
     'bcrypt-cost': { type: 'string', default: '12' },
@@ -27,6 +29,9 @@ const { values: flags } = parseArgs({
 if (flags.help) {
   process.stdout.write(`Usage: npm run bench -- [options]
   --duration S        seconds per scenario (default 10)
+  --ratio-duration S  seconds in all for each of public, guarded and rejected (default 15)
+  --rounds N          those three run interleaved in N rounds of ratio-duration/N seconds;
+                      their ratios are the medians of the per-round ratios (default 5)
   --login-duration S  seconds for the login scenarios (default: --duration)
   --connections N     concurrent connections (default 50)
   --bcrypt-cost N     BCRYPT_COST of the server under test (default 12, the production default)
@@ -39,6 +44,25 @@ DATABASE_URL, when set, is used instead of an embedded PostgreSQL.
 const duration = Number(flags.duration);
 const loginDuration = Number(flags['login-duration'] ?? flags.duration);
 const connections = Number(flags.connections);
+const rounds = Number(flags.rounds);
+const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+};
+/** One result from several rounds of the same scenario. */
+const combine = (runs) => ({
+  requestsPerSecond: runs.reduce((sum, run) => sum + run.total, 0) / runs.reduce((sum, run) => sum + run.seconds, 0),
+  total: runs.reduce((sum, run) => sum + run.total, 0),
+  p50: median(runs.map((run) => run.p50)),
+  p99: median(runs.map((run) => run.p99)),
+  errors: runs.reduce((sum, run) => sum + run.errors, 0),
+  statusCodes: runs.reduce((codes, run) => {
+    for (const [code, count] of Object.entries(run.statusCodes)) codes[code] = (codes[code] ?? 0) + count;
+    return codes;
+  }, {}),
+  rounds: runs.length,
+});
 const bcryptCost = Number(flags['bcrypt-cost']);
 const log = (line) => process.stderr.write(`${line}\n`);
 
@@ -61,7 +85,9 @@ function load(scenario) {
     let output = '';
     child.stdout.on('data', (chunk) => (output += chunk));
     child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve(JSON.parse(output)) : reject(new Error(`load generator exited with ${code}`))));
+    child.on('close', (code) =>
+      code === 0 ? resolve({ ...JSON.parse(output), seconds: scenario.duration }) : reject(new Error(`load generator exited with ${code}`)),
+    );
   });
 }
 
@@ -155,10 +181,23 @@ try {
     log(`Running ${name}...`);
     results[name] = await load(config);
   };
-  await run('public', scenario({ path: '/health/live' }));
-  await run('guarded', scenario({ path: '/auth/claims', headers: bearer }));
+  // Interleaved, so that drift in the machine's speed affects all three alike.
+  const roundDuration = Math.max(1, Math.round(Number(flags['ratio-duration']) / rounds));
+  const interleaved = {
+    public: scenario({ path: '/health/live', duration: roundDuration }),
+    guarded: scenario({ path: '/auth/claims', headers: bearer, duration: roundDuration }),
+    rejected: scenario({ path: '/auth/claims', tokens: badTokens, expectStatus: 401, duration: roundDuration }),
+  };
+  const perRound = { public: [], guarded: [], rejected: [] };
+  for (let round = 1; round <= rounds; round++) {
+    for (const [name, config] of Object.entries(interleaved)) {
+      log(`Running ${name} (round ${round} of ${rounds})...`);
+      perRound[name].push(await load(config));
+    }
+  }
+  for (const name of Object.keys(perRound)) results[name] = combine(perRound[name]);
+  const roundRatio = (name) => median(perRound[name].map((run, i) => run.requestsPerSecond / perRound.public[i].requestsPerSecond));
   await run('guarded-db', scenario({ path: '/auth/me', headers: bearer }));
-  await run('rejected', scenario({ path: '/auth/claims', tokens: badTokens, expectStatus: 401 }));
 
   const loginBody = JSON.stringify({ email, password, audience: 'api' });
   const loginConnections = Math.max(8, availableParallelism() * 4);
@@ -178,8 +217,8 @@ try {
 
   const rssAtEnd = await residentMemoryMb(server.pid);
   const ratios = {
-    'guarded / public': results.guarded.requestsPerSecond / results.public.requestsPerSecond,
-    'rejected / public': results.rejected.requestsPerSecond / results.public.requestsPerSecond,
+    'guarded / public': roundRatio('guarded'),
+    'rejected / public': roundRatio('rejected'),
     'p99 guarded-under-login / p99 guarded': results['guarded-under-login'].p99 / Math.max(results.guarded.p99, 1),
     'login / bcrypt capacity': results.login.requestsPerSecond / capacity,
     'rss end / rss after warm-up': rssAtEnd / rssAfterWarmUp,
@@ -205,7 +244,8 @@ try {
     date: new Date().toISOString(),
     commit: (() => { try { return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root }).toString().trim(); } catch { return 'unknown'; } })(),
     machine,
-    settings: { duration, loginDuration, connections, loginConnections, bcryptCost, logLevel: flags['log-level'] },
+    settings: { duration, ratioDuration: Number(flags['ratio-duration']), rounds, loginDuration, connections, loginConnections, bcryptCost, logLevel: flags['log-level'] },
+    perRound,
     bcryptCapacityPerSecond: capacity,
     memory: { rssAfterWarmUpMb: rssAfterWarmUp, rssAtEndMb: rssAtEnd },
     scenarios: results,
@@ -220,7 +260,7 @@ try {
   const line = (row) => `| ${row.map((cell, column) => cell.padEnd(widths[column])).join(' | ')} |`;
   const out = [
     `Gatehouse benchmark, ${report.date}, commit ${report.commit}`,
-    `${machine.cores} cores (${machine.cpu}), ${machine.memoryGb} GiB, Node ${machine.node}, ${machine.postgres} PostgreSQL; ${connections} connections, ${duration} s per scenario, BCRYPT_COST ${bcryptCost}, LOG_LEVEL ${flags['log-level']}`,
+    `${machine.cores} cores (${machine.cpu}), ${machine.memoryGb} GiB, Node ${machine.node}, ${machine.postgres} PostgreSQL; ${connections} connections, ${duration} s per scenario (public, guarded and rejected: ${flags['ratio-duration']} s each in ${rounds} interleaved rounds), BCRYPT_COST ${bcryptCost}, LOG_LEVEL ${flags['log-level']}`,
     '',
     line(table[0]),
     `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`,
@@ -230,6 +270,7 @@ try {
     `resident memory: ${rssAfterWarmUp.toFixed(0)} MB after warm-up, ${rssAtEnd.toFixed(0)} MB at the end`,
     '',
     ...Object.entries(ratios).map(([name, value]) => `${name}: ${value.toFixed(2)}`),
+    `(guarded / public and rejected / public are medians of the ${rounds} per-round ratios)`,
     '',
     ...targets.map(([name, met]) => `${met ? 'met    ' : 'NOT MET'}  ${name}`),
   ];
