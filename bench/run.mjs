@@ -15,9 +15,9 @@ import { parseArgs } from 'node:util';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const { values: flags } = parseArgs({
   options: {
-    duration: { type: 'string', default: '10' },
-    'ratio-duration': { type: 'string', default: '15' },
-    rounds: { type: 'string', default: '5' },
+    duration: { type: 'string', default: '8' },
+    'ratio-duration': { type: 'string', default: '21' },
+    rounds: { type: 'string', default: '7' },
     'login-duration': { type: 'string' },
     connections: { type: 'string', default: '50' },
     'bcrypt-cost': { type: 'string', default: '12' },
@@ -28,10 +28,10 @@ const { values: flags } = parseArgs({
 });
 if (flags.help) {
   process.stdout.write(`Usage: npm run bench -- [options]
-  --duration S        seconds per scenario (default 10)
-  --ratio-duration S  seconds in all for each of public, guarded and rejected (default 15)
+  --duration S        seconds per scenario (default 8)
+  --ratio-duration S  seconds in all for each of public, guarded and rejected (default 21)
   --rounds N          those three run interleaved in N rounds of ratio-duration/N seconds;
-                      their ratios are the medians of the per-round ratios (default 5)
+                      their ratios are the medians of the per-round ratios (default 7)
   --login-duration S  seconds for the login scenarios (default: --duration)
   --connections N     concurrent connections (default 50)
   --bcrypt-cost N     BCRYPT_COST of the server under test (default 12, the production default)
