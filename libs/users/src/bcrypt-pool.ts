@@ -3,8 +3,8 @@ import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 
-/** Niceness of the hashing threads: the event loop (nice 0) gets the CPU first whenever it needs it. */
-export const BCRYPT_THREAD_NICENESS = 10;
+/** Niceness of the hashing threads (the lowest priority): anything else gets the CPU first; bcrypt gets what is idle. */
+export const BCRYPT_THREAD_NICENESS = 19;
 
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
