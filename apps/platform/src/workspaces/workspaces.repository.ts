@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource, EntityManager } from 'typeorm';
+import { type DataSource, type EntityManager, In } from 'typeorm';
 import { type Role, Workspace, WorkspaceMember } from './workspace.entities.js';
 
 const UNIQUE_VIOLATION = '23505';
@@ -74,30 +74,20 @@ export class WorkspacesRepository {
 
   /** The user's workspaces, oldest membership first, and how many there are in all. */
   async listForUser(userId: string, limit: number, offset: number): Promise<{ items: WorkspaceWithRole[]; total: number }> {
-    const [rows, [{ total }]] = await Promise.all([
-      this.dataSource.query(
-        `SELECT w.*, m.role FROM workspace_members m JOIN workspaces w ON w.id = m.workspace_id
-          WHERE m.user_id = $1 ORDER BY m.created_at, w.id LIMIT $2 OFFSET $3`,
-        [userId, limit, offset],
-      ) as Promise<(Record<string, unknown> & { role: Role })[]>,
-      this.dataSource.query('SELECT count(*)::int AS total FROM workspace_members WHERE user_id = $1', [userId]) as Promise<[{ total: number }]>,
-    ]);
-    const metadata = this.dataSource.getRepository(Workspace);
-    return {
-      items: rows.map((row) => ({
-        workspace: metadata.create({
-          id: row.id as string,
-          name: row.name as string,
-          slug: row.slug as string,
-          description: row.description as string | null,
-          settings: row.settings as Record<string, unknown>,
-          createdAt: row.created_at as Date,
-          updatedAt: row.updated_at as Date,
-        }),
-        role: row.role,
-      })),
-      total,
-    };
+    const [memberships, total] = await this.dataSource.getRepository(WorkspaceMember).findAndCount({
+      where: { userId },
+      order: { createdAt: 'ASC', workspaceId: 'ASC' },
+      take: limit,
+      skip: offset,
+    });
+    const ids = memberships.map((membership) => membership.workspaceId);
+    const workspaces = ids.length === 0 ? [] : await this.dataSource.getRepository(Workspace).findBy({ id: In(ids) });
+    const byId = new Map(workspaces.map((workspace) => [workspace.id, workspace]));
+    const items = memberships.flatMap((membership) => {
+      const workspace = byId.get(membership.workspaceId);
+      return workspace === undefined ? [] : [{ workspace, role: membership.role }];
+    });
+    return { items, total };
   }
 
   async listMembers(workspaceId: string): Promise<MemberRow[]> {
