@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import type { DataSource, EntityManager, Repository } from 'typeorm';
+import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver.js';
 import { RevocationRegistry } from '../revocation/revocation-registry.js';
 import { User } from '@app/users';
 import { type RevocationReason, Session } from './session.entity.js';
@@ -39,6 +40,27 @@ export type RevocationScope =
   | { sessionId: string; userId: string }
   | { userId: string; exceptSessionId?: string };
 
+/** The refresh rotation (see `SessionsRepository.rotate`). */
+const ROTATE_SESSION = `
+  UPDATE sessions s
+     SET previous_refresh_token_hash = s.refresh_token_hash,
+         refresh_token_hash = $3,
+         rotated_at = now(),
+         last_used_at = now(),
+         expires_at = $4,
+         user_agent = COALESCE($5, s.user_agent),
+         ip = COALESCE($6, s.ip)
+    FROM users u
+   WHERE s.id = $1 AND s.refresh_token_hash = $2
+     AND s.revoked_at IS NULL AND s.expires_at > now()
+     AND u.id = s.user_id AND NOT u.disabled
+RETURNING u.id, u.email, u.name, u.disabled, u.password_hash, u.created_at, u.updated_at`;
+
+/** What `rotate` needs of node-postgres' pool. */
+interface QueryablePool {
+  query<Row>(query: { name: string; text: string; values: unknown[] }): Promise<{ rows: Row[] }>;
+}
+
 /** The only place that touches the `sessions` table. */
 @Injectable()
 export class SessionsRepository {
@@ -57,23 +79,13 @@ export class SessionsRepository {
    * same token, exactly one matches. Returns the session's user, or null when it did not rotate.
    */
   async rotate(rotation: Rotation): Promise<User | null> {
-    const [updated] = (await this.dataSource.query(
-      `UPDATE sessions s
-          SET previous_refresh_token_hash = s.refresh_token_hash,
-              refresh_token_hash = $3,
-              rotated_at = now(),
-              last_used_at = now(),
-              expires_at = $4,
-              user_agent = COALESCE($5, s.user_agent),
-              ip = COALESCE($6, s.ip)
-         FROM users u
-        WHERE s.id = $1 AND s.refresh_token_hash = $2
-          AND s.revoked_at IS NULL AND s.expires_at > now()
-          AND u.id = s.user_id AND NOT u.disabled
-    RETURNING u.id, u.email, u.name, u.disabled, u.password_hash, u.created_at, u.updated_at`,
-      [rotation.sessionId, rotation.presentedHash, rotation.successorHash, rotation.successorExpiresAt, rotation.userAgent, rotation.ip],
-    )) as [UserRow[], number];
-    const row = updated[0];
+    const { rows } = await this.pool().query<UserRow>({
+      // Named: each pooled connection parses and plans it once, not on every refresh.
+      name: 'gatehouse_rotate_session',
+      text: ROTATE_SESSION,
+      values: [rotation.sessionId, rotation.presentedHash, rotation.successorHash, rotation.successorExpiresAt, rotation.userAgent, rotation.ip],
+    });
+    const row = rows[0];
     if (row === undefined) return null;
     return Object.assign(new User(), {
       id: row.id,
@@ -84,6 +96,14 @@ export class SessionsRepository {
       createdAt: row.created_at,
       updatedAt: row.updated_at,
     });
+  }
+
+  /**
+   * TypeORM's own pool (node-postgres), for the one statement on the hot path: a named
+   * prepared statement, which TypeORM's query API cannot express.
+   */
+  private pool(): QueryablePool {
+    return (this.dataSource.driver as PostgresDriver).master as QueryablePool;
   }
 
   findById(id: string): Promise<Session | null> {
