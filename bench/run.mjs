@@ -17,7 +17,7 @@ const { values: flags } = parseArgs({
   options: {
     duration: { type: 'string', default: '8' },
     'ratio-duration': { type: 'string', default: '21' },
-    rounds: { type: 'string', default: '7' },
+    rounds: { type: 'string', default: '14' },
     'login-duration': { type: 'string' },
     connections: { type: 'string', default: '50' },
     'bcrypt-cost': { type: 'string', default: '12' },
@@ -30,8 +30,9 @@ if (flags.help) {
   process.stdout.write(`Usage: npm run bench -- [options]
   --duration S        seconds per scenario (default 8)
   --ratio-duration S  seconds in all for each of public, guarded and rejected (default 21)
-  --rounds N          those three run interleaved in N rounds of ratio-duration/N seconds;
-                      their ratios are the medians of the per-round ratios (default 7)
+  --rounds N          those three run interleaved in N rounds of ratio-duration/N seconds,
+                      in the order public, guarded, rejected, then the reverse; each ratio is
+                      the median over pairs of rounds (default 14, made even)
   --login-duration S  seconds for the login scenarios (default: --duration)
   --connections N     concurrent connections (default 50)
   --bcrypt-cost N     BCRYPT_COST of the server under test (default 12, the production default)
@@ -44,7 +45,7 @@ DATABASE_URL, when set, is used instead of an embedded PostgreSQL.
 const duration = Number(flags.duration);
 const loginDuration = Number(flags['login-duration'] ?? flags.duration);
 const connections = Number(flags.connections);
-const rounds = Number(flags.rounds);
+const rounds = 2 * Math.ceil(Number(flags.rounds) / 2);
 const median = (values) => {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
@@ -77,18 +78,54 @@ function freePort() {
   });
 }
 
-/** Runs one scenario in a separate autocannon process. */
-function load(scenario) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(root, 'bench', 'load.mjs')], { stdio: ['pipe', 'pipe', 'inherit'] });
-    child.stdin.end(JSON.stringify(scenario));
-    let output = '';
-    child.stdout.on('data', (chunk) => (output += chunk));
-    child.on('error', reject);
-    child.on('close', (code) =>
-      code === 0 ? resolve({ ...JSON.parse(output), seconds: scenario.duration }) : reject(new Error(`load generator exited with ${code}`)),
-    );
+/**
+ * A load-generator process (bench/load.mjs), pinned to one CPU when `cpu` is given. It runs
+ * the scenarios it is sent one after another.
+ */
+const generators = new Set();
+function startLoadGenerator(cpu) {
+  const command = cpu === undefined ? [process.execPath] : ['taskset', '-c', String(cpu), process.execPath];
+  const child = spawn(command[0], [...command.slice(1), join(root, 'bench', 'load.mjs')], { stdio: ['pipe', 'pipe', 'inherit'] });
+  generators.add(child);
+  const waiting = [];
+  let buffered = '';
+  child.stdout.on('data', (chunk) => {
+    buffered += chunk;
+    let newline;
+    while ((newline = buffered.indexOf('\n')) >= 0) {
+      waiting.shift().resolve(JSON.parse(buffered.slice(0, newline)));
+      buffered = buffered.slice(newline + 1);
+    }
   });
+  child.on('exit', (code) => {
+    generators.delete(child);
+    for (const { reject } of waiting.splice(0)) reject(new Error(`load generator exited with ${code}`));
+  });
+  return {
+    run: (scenario) =>
+      new Promise((resolve, reject) => {
+        waiting.push({ resolve, reject });
+        child.stdin.write(`${JSON.stringify(scenario)}\n`);
+      }),
+    close: () => new Promise((resolve) => (child.exitCode !== null ? resolve() : (child.once('exit', resolve), child.stdin.end()))),
+  };
+}
+
+/** Which CPUs the server and the load generator get: apart when `taskset` can put them apart. */
+function cpuPlan() {
+  const cpuCount = cpus().length;
+  if (process.platform !== 'linux' || cpuCount < 2) return undefined;
+  try {
+    execFileSync('taskset', ['-p', String(process.pid)], { stdio: 'ignore' });
+  } catch {
+    return undefined;
+  }
+  return { generator: cpuCount - 1, server: `0-${cpuCount - 2}`, all: `0-${cpuCount - 1}` };
+}
+
+/** Sets the CPUs of every thread of a running process. */
+function pin(pid, cpuList) {
+  execFileSync('taskset', ['-a', '-p', '-c', cpuList, String(pid)], { stdio: 'ignore' });
 }
 
 async function residentMemoryMb(pid) {
@@ -171,37 +208,53 @@ try {
   const bearer = { authorization: `Bearer ${token}` };
   const scenario = (extra) => ({ url: base, duration, connections, ...extra });
 
+  const plan = cpuPlan();
+  const generator = startLoadGenerator(plan?.generator);
   log('Warming up...');
-  await load(scenario({ path: '/health/live', duration: 3 }));
-  await load(scenario({ path: '/auth/claims', headers: bearer, duration: 3 }));
-  await load(scenario({ path: '/auth/me', headers: bearer, duration: 2 }));
+  await generator.run(scenario({ path: '/health/live', duration: 3 }));
+  await generator.run(scenario({ path: '/auth/claims', headers: bearer, duration: 3 }));
+  await generator.run(scenario({ path: '/auth/me', headers: bearer, duration: 2 }));
   const rssAfterWarmUp = await residentMemoryMb(server.pid);
 
-  const run = async (name, config) => {
-    log(`Running ${name}...`);
-    results[name] = await load(config);
-  };
-  // Interleaved, so that drift in the machine's speed affects all three alike.
-  const roundDuration = Math.max(1, Math.round(Number(flags['ratio-duration']) / rounds));
+  // The ratio scenarios: short rounds in the order public, guarded, rejected and then the
+  // reverse, so that the machine's drifting speed weighs on all three alike; the server's
+  // threads kept off the load generator's CPU.
+  if (plan) log(`Pinning the load generator to CPU ${plan.generator} and the server to CPUs ${plan.server} for the ratio scenarios`);
+  if (plan) pin(server.pid, plan.server);
+  const roundDuration = Number(flags['ratio-duration']) / rounds;
   const interleaved = {
     public: scenario({ path: '/health/live', duration: roundDuration }),
     guarded: scenario({ path: '/auth/claims', headers: bearer, duration: roundDuration }),
     rejected: scenario({ path: '/auth/claims', tokens: badTokens, expectStatus: 401, duration: roundDuration }),
   };
   const perRound = { public: [], guarded: [], rejected: [] };
-  for (let round = 1; round <= rounds; round++) {
-    for (const [name, config] of Object.entries(interleaved)) {
-      log(`Running ${name} (round ${round} of ${rounds})...`);
-      perRound[name].push(await load(config));
-    }
+  for (let round = 0; round < rounds; round++) {
+    const order = Object.keys(interleaved);
+    if (round % 2 === 1) order.reverse();
+    log(`Running ${order.join(', ')} (round ${round + 1} of ${rounds}, ${roundDuration.toFixed(1)} s each)...`);
+    for (const name of order) perRound[name].push(await generator.run(interleaved[name]));
   }
+  if (plan) pin(server.pid, plan.all);
   for (const name of Object.keys(perRound)) results[name] = combine(perRound[name]);
-  const roundRatio = (name) => median(perRound[name].map((run, i) => run.requestsPerSecond / perRound.public[i].requestsPerSecond));
+  /** Over each pair of rounds (forward, then reverse), a drift that is linear in time cancels. */
+  const pairRatio = (name) =>
+    median(
+      Array.from({ length: rounds / 2 }, (_, pair) => {
+        const rate = (runs) => runs[2 * pair].requestsPerSecond + runs[2 * pair + 1].requestsPerSecond;
+        return rate(perRound[name]) / rate(perRound.public);
+      }),
+    );
+
+  const run = async (name, config) => {
+    log(`Running ${name}...`);
+    results[name] = await generator.run(config);
+  };
   await run('guarded-db', scenario({ path: '/auth/me', headers: bearer }));
 
   const loginBody = JSON.stringify({ email, password, audience: 'api' });
   const loginConnections = Math.max(8, availableParallelism() * 4);
-  await run('login', scenario({ path: '/auth/login', method: 'POST', headers: { 'content-type': 'application/json' }, body: loginBody, connections: loginConnections, duration: loginDuration }));
+  const login = scenario({ path: '/auth/login', method: 'POST', headers: { 'content-type': 'application/json' }, body: loginBody, connections: loginConnections });
+  await run('login', { ...login, duration: loginDuration });
 
   log('Signing in two sessions per refresh connection...');
   const refreshTokens = [];
@@ -209,16 +262,15 @@ try {
   await run('refresh', scenario({ path: '/auth/refresh', refreshTokens }));
 
   log('Running guarded-under-login...');
-  const [underLogin] = await Promise.all([
-    load(scenario({ path: '/auth/claims', headers: bearer })),
-    load(scenario({ path: '/auth/login', method: 'POST', headers: { 'content-type': 'application/json' }, body: loginBody, connections: loginConnections })),
-  ]);
+  const loginGenerator = startLoadGenerator(plan?.generator);
+  const [underLogin] = await Promise.all([generator.run(scenario({ path: '/auth/claims', headers: bearer })), loginGenerator.run(login)]);
   results['guarded-under-login'] = underLogin;
+  await Promise.all([generator.close(), loginGenerator.close()]);
 
   const rssAtEnd = await residentMemoryMb(server.pid);
   const ratios = {
-    'guarded / public': roundRatio('guarded'),
-    'rejected / public': roundRatio('rejected'),
+    'guarded / public': pairRatio('guarded'),
+    'rejected / public': pairRatio('rejected'),
     'p99 guarded-under-login / p99 guarded': results['guarded-under-login'].p99 / Math.max(results.guarded.p99, 1),
     'login / bcrypt capacity': results.login.requestsPerSecond / capacity,
     'rss end / rss after warm-up': rssAtEnd / rssAfterWarmUp,
@@ -244,7 +296,7 @@ try {
     date: new Date().toISOString(),
     commit: (() => { try { return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root }).toString().trim(); } catch { return 'unknown'; } })(),
     machine,
-    settings: { duration, ratioDuration: Number(flags['ratio-duration']), rounds, loginDuration, connections, loginConnections, bcryptCost, logLevel: flags['log-level'] },
+    settings: { duration, ratioDuration: Number(flags['ratio-duration']), rounds, cpus: plan ?? 'not pinned', loginDuration, connections, loginConnections, bcryptCost, logLevel: flags['log-level'] },
     perRound,
     bcryptCapacityPerSecond: capacity,
     memory: { rssAfterWarmUpMb: rssAfterWarmUp, rssAtEndMb: rssAtEnd },
@@ -270,13 +322,14 @@ try {
     `resident memory: ${rssAfterWarmUp.toFixed(0)} MB after warm-up, ${rssAtEnd.toFixed(0)} MB at the end`,
     '',
     ...Object.entries(ratios).map(([name, value]) => `${name}: ${value.toFixed(2)}`),
-    `(guarded / public and rejected / public are medians of the ${rounds} per-round ratios)`,
+    `(guarded / public and rejected / public: medians over ${rounds / 2} pairs of rounds${plan ? `; server on CPUs ${plan.server}, load generator on CPU ${plan.generator}` : ''})`,
     '',
     ...targets.map(([name, met]) => `${met ? 'met    ' : 'NOT MET'}  ${name}`),
   ];
   process.stdout.write(`${out.join('\n')}\n`);
   process.exitCode = targets.every(([, met]) => met) ? 0 : 1;
 } finally {
+  for (const child of generators) child.kill();
   server.kill('SIGTERM');
   await serverExited;
   if (dataDir) await rm(dataDir, { recursive: true, force: true });
