@@ -236,6 +236,51 @@ describe('the guard: presenting an access token', () => {
   });
 });
 
+describe('refusing before Nest runs, on routes the guard has served (EarlyRejection)', () => {
+  let instance: RunningPlatform;
+  beforeAll(async () => {
+    instance = await startTestPlatform({ PLATFORM_JWT_SECRET: TEST_SECRET, JWT_ISSUER: TEST_ISSUER, METRICS_PUBLIC: 'true' });
+  });
+  afterAll(() => instance.close());
+
+  const badToken = () => `${forge({ sub: randomUUID() }).slice(0, -4)}AAAA`;
+  const refusedAsInvalid = async () => {
+    const metrics = await (await request(instance.url, 'GET', '/metrics')).text();
+    return Number(/^gatehouse_token_rejections_total\{reason="invalid"\} (\d+)$/m.exec(metrics)?.[1]);
+  };
+
+  it('answers a bad token the same way the first time (through the guard) and after, and counts each', async () => {
+    const before = await refusedAsInvalid();
+    const first = await request(instance.url, 'GET', '/workspaces', { token: badToken() });
+    const second = await request(instance.url, 'GET', '/workspaces', { token: badToken() });
+    for (const response of [first, second]) {
+      expect(response.headers.get('www-authenticate')).toBe(invalidToken('Invalid token'));
+      expect(response.headers.get('content-type')).toBe('application/json; charset=utf-8');
+      expect(response.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+      expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+      await expectError(response, 401, 'Invalid token');
+    }
+    expect(await refusedAsInvalid()).toBe(before + 2);
+  });
+
+  it('refuses a bad token without reading the body, and still reads it for a good one', async () => {
+    const malformed = { body: '{"name": ' };
+    await expectError(await request(instance.url, 'POST', '/workspaces', { token: badToken(), body: { name: 'Taught' } }), 401, 'Invalid token');
+    await expectError(await request(instance.url, 'POST', '/workspaces', { token: badToken(), ...malformed }), 401, 'Invalid token');
+    const { access_token } = await signIn(instance.url);
+    const response = await request(instance.url, 'POST', '/workspaces', { token: access_token, ...malformed });
+    expect(response.status).toBe(400);
+  });
+
+  it('lets a good token through to the route on a route it has refused on', async () => {
+    const pair = await signIn(instance.url);
+    await expectError(await request(instance.url, 'GET', '/auth/claims', { token: badToken() }), 401, 'Invalid token');
+    const response = await request(instance.url, 'GET', '/auth/claims', { token: pair.access_token });
+    expect(response.status).toBe(200);
+    expect((await json(response)).sub).toBe(pair.user.id);
+  });
+});
+
 describe('audiences the deployment no longer serves', () => {
   let narrowed: RunningPlatform;
   beforeAll(async () => {

@@ -9,6 +9,7 @@ import { AuthController } from './auth.controller.js';
 import { AuthMetrics } from './auth-metrics.js';
 import { AuthService } from './auth.service.js';
 import { AuthGuard } from './guard/auth.guard.js';
+import { EarlyRejection } from './guard/early-rejection.js';
 import { RouteAccessAudit } from './guard/route-access-audit.js';
 import { AddressRateLimitGuard } from './rate-limit/address-rate-limit.guard.js';
 import { AuthRateLimits } from './rate-limit/auth-rate-limits.js';
@@ -41,7 +42,9 @@ import { TokenProvider } from './tokens/token-provider.js';
     AuthRateLimits,
     AddressRateLimitGuard,
     RouteAccessAudit,
-    { provide: APP_GUARD, useClass: AuthGuard },
+    AuthGuard,
+    { provide: APP_GUARD, useExisting: AuthGuard },
+    EarlyRejection,
   ],
   exports: [TokenProvider, SessionsService, RevocationRegistry],
 })

@@ -1,7 +1,7 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { STATUS_CODES } from 'node:http';
-import { BearerChallengeException } from '@app/auth';
+import { BearerChallengeException, type PreparedResponse } from '@app/auth';
 
 /** The one error shape every response uses. */
 export interface ErrorBody {
@@ -17,28 +17,15 @@ export interface ErrorBody {
 @Catch()
 export class HttpErrorFilter implements ExceptionFilter {
   private readonly logger = new Logger('HttpErrorFilter');
-  /**
-   * The guard's rejections are a handful of constant exceptions, thrown again and again (a
-   * flood of bad tokens): their responses are serialised once.
-   */
-  private readonly prepared = new WeakMap<BearerChallengeException, { status: number; headers: Record<string, string>; payload: string }>();
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
-    const prepared = exception instanceof BearerChallengeException ? this.prepare(exception) : this.serialise(exception);
+    // The guard's rejections carry their response, serialised once.
+    const prepared = exception instanceof BearerChallengeException ? exception.prepared : this.serialise(exception);
     reply.status(prepared.status).headers(prepared.headers).send(prepared.payload);
   }
 
-  private prepare(exception: BearerChallengeException) {
-    let prepared = this.prepared.get(exception);
-    if (prepared === undefined) {
-      prepared = this.serialise(exception);
-      this.prepared.set(exception, prepared);
-    }
-    return prepared;
-  }
-
-  private serialise(exception: unknown): { status: number; headers: Record<string, string>; payload: string } {
+  private serialise(exception: unknown): PreparedResponse {
     const { body, headers } = this.toResponse(exception);
     // Always JSON, whatever content type the route declared for its success responses.
     return {

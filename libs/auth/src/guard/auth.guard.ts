@@ -4,24 +4,35 @@ import type { FastifyRequest } from 'fastify';
 import { type Audience, SecurityConfig } from '@app/config';
 import { AuthMetrics, type TokenRejection } from '../auth-metrics.js';
 import { RevocationRegistry } from '../revocation/revocation-registry.js';
-import { TokenProvider, TokenRejectedError } from '../tokens/token-provider.js';
-import { REJECTIONS } from './auth-errors.js';
+import { TokenProvider } from '../tokens/token-provider.js';
+import { type BearerChallengeException, REJECTIONS } from './auth-errors.js';
 import type { AuthenticatedRequest } from './authenticated-request.js';
 import { PUBLIC_ROUTE, ROUTE_AUDIENCES } from './route-access.decorators.js';
 
 /** What a route accepts: nothing (public), or these audiences (already narrowed to the served ones). */
-type RouteAccess = { public: true } | { public: false; audiences: ReadonlySet<Audience> } | { public: false; audiences: null };
+export type RouteAccess = { public: true } | { public: false; audiences: ReadonlySet<Audience> } | { public: false; audiences: null };
 
 const BEARER = /^Bearer +([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*)$/i;
 
+/** The Fastify route a request matched, as the guard learns it: its config, one object per route. */
+function routeOf(request: FastifyRequest): object | undefined {
+  return request.routeOptions.config;
+}
+
 /**
- * The one global guard. Every route is public, or declares its audiences; a route with
- * neither is refused (and reported at start-up by RouteAccessAudit).
+ * The one global guard, and the one place where a request is let through or refused. Every
+ * route is public, or declares its audiences; a route with neither is refused (and reported at
+ * start-up by RouteAccessAudit).
  */
 @Injectable()
 export class AuthGuard implements CanActivate {
   /** Per-handler access, resolved once: metadata lookups are not on the per-request path. */
   private readonly access = new Map<object, RouteAccess>();
+  /**
+   * The same, by Fastify route, as requests reveal which handler serves which route: what
+   * EarlyRejection refuses by before Nest runs. Null for a route seen with two handlers.
+   */
+  private readonly byRoute = new WeakMap<object, RouteAccess | null>();
   private readonly served: ReadonlySet<Audience>;
 
   constructor(
@@ -35,41 +46,55 @@ export class AuthGuard implements CanActivate {
   }
 
   canActivate(context: ExecutionContext): boolean {
-    const access = this.routeAccess(context);
-    if (access.public) return true;
-    if (access.audiences === null) return this.reject('audience');
-
     const request = context.switchToHttp().getRequest<FastifyRequest>();
+    const outcome = this.authenticate(request, this.routeAccess(context, request));
+    if (outcome === true) return true;
+    throw this.rejected(outcome);
+  }
+
+  /**
+   * Whether `request` may reach a route with this access: true (with `request.auth` set when a
+   * token was verified), or why not. Never throws for a bad token.
+   */
+  authenticate(request: FastifyRequest, access: RouteAccess): true | TokenRejection {
+    if (access.public) return true;
+    if (access.audiences === null) return 'audience';
     const header = request.headers.authorization;
-    if (header === undefined || header === '') return this.reject('missing');
+    if (header === undefined || header === '') return 'missing';
     const match = BEARER.exec(header);
-    if (match === null) return this.reject('format');
-
-    let claims;
-    try {
-      claims = this.tokens.verifyAccessToken(match[1]!);
-    } catch (error) {
-      if (error instanceof TokenRejectedError) return this.reject(error.reason);
-      throw error;
-    }
-    if (this.revocations.isRevoked(claims.sid)) return this.reject('revoked');
-    if (!claims.aud.some((audience) => access.audiences.has(audience))) return this.reject('audience');
-
+    if (match === null) return 'format';
+    const claims = this.tokens.checkAccessToken(match[1]!);
+    if (typeof claims === 'string') return claims;
+    if (this.revocations.isRevoked(claims.sid)) return 'revoked';
+    if (!claims.aud.some((audience) => access.audiences.has(audience))) return 'audience';
     (request as AuthenticatedRequest).auth = { userId: claims.sub, sessionId: claims.sid, claims };
     return true;
   }
 
-  private reject(reason: TokenRejection): never {
+  /** Counts a refusal and returns the exception (and response) that answers it. */
+  rejected(reason: TokenRejection): BearerChallengeException {
     this.metrics.tokenRejected(reason);
-    throw REJECTIONS[reason];
+    return REJECTIONS[reason];
   }
 
-  private routeAccess(context: ExecutionContext): RouteAccess {
+  /** The access of the route `request` matched, once the guard has seen a request to it. */
+  accessOfRoute(request: FastifyRequest): RouteAccess | undefined {
+    const route = routeOf(request);
+    return (route === undefined ? undefined : this.byRoute.get(route)) ?? undefined;
+  }
+
+  private routeAccess(context: ExecutionContext, request: FastifyRequest): RouteAccess {
     const handler = context.getHandler();
     let access = this.access.get(handler);
     if (access === undefined) {
       access = this.resolve(context);
       this.access.set(handler, access);
+    }
+    const route = routeOf(request);
+    if (route !== undefined) {
+      const known = this.byRoute.get(route);
+      if (known === undefined) this.byRoute.set(route, access);
+      else if (known !== null && known !== access) this.byRoute.set(route, null);
     }
     return access;
   }

@@ -49,6 +49,20 @@ describe('TokenProvider', () => {
     );
     expect(() => tokens.verifyAccessToken(token)).toThrow(message);
   });
+
+  it('tells the guard why a token is refused without throwing', () => {
+    const now = Math.floor(Date.now() / 1000);
+    const sign = (claims: object) =>
+      jwt.sign({ iss: 'unit', aud: ['web'], sub: 'u', sid: 's', jti: 'j', iat: now - 100, exp: now + 100, ...claims }, SECRET, {
+        header: { alg: 'HS256', typ: 'at+jwt' },
+      });
+    const valid = tokens.issueAccessToken(subject).token;
+    expect(tokens.checkAccessToken(valid)).toMatchObject({ sub: subject.userId, sid: subject.sessionId });
+    expect(tokens.checkAccessToken(`${valid.slice(0, -4)}AAAA`)).toBe('invalid');
+    expect(tokens.checkAccessToken(sign({ exp: now - 31 }))).toBe('expired');
+    expect(tokens.checkAccessToken(sign({ iss: 'elsewhere' }))).toBe('issuer');
+    expect(tokens.checkAccessToken(tokens.issueRefreshToken(subject).token)).toBe('invalid');
+  });
 });
 
 describe('TokenProvider\'s cache of verified access tokens', () => {
