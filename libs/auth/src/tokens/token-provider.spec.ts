@@ -63,6 +63,17 @@ describe('TokenProvider', () => {
     expect(tokens.checkAccessToken(sign({ iss: 'elsewhere' }))).toBe('issuer');
     expect(tokens.checkAccessToken(tokens.issueRefreshToken(subject).token)).toBe('invalid');
   });
+
+  it('refuses a signature in any but its canonical base64url form, or cut short', () => {
+    const token = tokens.issueAccessToken(subject).token;
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    // The last of 43 characters carries 2 unused bits: flipping one keeps the same bytes.
+    const sameBytes = `${token.slice(0, -1)}${alphabet[alphabet.indexOf(token.at(-1)!) ^ 1]}`;
+    expect(Buffer.from(sameBytes.split('.')[2]!, 'base64url')).toEqual(Buffer.from(token.split('.')[2]!, 'base64url'));
+    expect(tokens.checkAccessToken(sameBytes)).toBe('invalid');
+    expect(tokens.checkAccessToken(`${token}A`)).toBe('invalid');
+    expect(tokens.checkAccessToken(token.slice(0, -1))).toBe('invalid');
+  });
 });
 
 describe('TokenProvider\'s cache of verified access tokens', () => {
