@@ -4,13 +4,14 @@
 import autocannon from 'autocannon';
 import { createInterface } from 'node:readline';
 
+/** The requests of a scenario, and the refresh-token pool when it has one. */
 function requestsOf({ path, method = 'GET', headers = {}, body, tokens, refreshTokens }) {
   if (refreshTokens) {
     // Every refresh token is presented once: requests take one from the pool, and each
     // successful rotation puts its successor back. (autocannon resets a connection's context
     // whenever it cycles through its requests, so the chains cannot live there.)
     const pool = [...refreshTokens];
-    return [
+    const requests = [
       {
         method: 'POST',
         path,
@@ -21,26 +22,27 @@ function requestsOf({ path, method = 'GET', headers = {}, body, tokens, refreshT
         },
       },
     ];
+    return { requests, pool };
   }
   if (tokens) {
     // Each request presents the pool's next token. Built as it is sent: prebuilt, autocannon
     // would build every token's request for each connection before the first is sent, and that
     // set-up (tens of milliseconds) would count against this scenario's rate alone.
     let next = 0;
-    return [
-      {
-        method,
-        path,
-        setupRequest: (request) => ({ ...request, headers: { ...headers, authorization: `Bearer ${tokens[next++ % tokens.length]}` } }),
-      },
-    ];
+    const setupRequest = (request) => ({ ...request, headers: { ...headers, authorization: `Bearer ${tokens[next++ % tokens.length]}` } });
+    return { requests: [{ method, path, setupRequest }] };
   }
-  return [{ method, path, headers, body }];
+  return { requests: [{ method, path, headers, body }] };
 }
 
+/**
+ * Runs one scenario for `duration` seconds, or until `amount` requests have been answered (then
+ * no request is cut off, and a refresh scenario hands back every successor token).
+ */
 async function run(scenario) {
-  const { url, duration, connections, expectStatus = 200 } = scenario;
-  const result = await autocannon({ url, connections, duration, requests: requestsOf(scenario) });
+  const { url, duration, amount, connections, expectStatus = 200 } = scenario;
+  const { requests, pool } = requestsOf(scenario);
+  const result = await autocannon({ url, connections, requests, ...(amount === undefined ? { duration } : { amount }) });
   const expected = result.statusCodeStats?.[expectStatus]?.count ?? 0;
   return {
     requestsPerSecond: result.requests.total / result.duration,
@@ -51,6 +53,7 @@ async function run(scenario) {
     // Anything but the expected status, plus connection errors and time-outs.
     errors: result.requests.total - expected + result.errors + result.timeouts,
     statusCodes: Object.fromEntries(Object.entries(result.statusCodeStats ?? {}).map(([code, stats]) => [code, stats.count])),
+    ...(pool ? { refreshTokens: pool } : {}),
   };
 }
 

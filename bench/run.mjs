@@ -58,6 +58,8 @@ const combine = (runs) => ({
   p50: median(runs.map((run) => run.p50)),
   p99: median(runs.map((run) => run.p99)),
   errors: runs.reduce((sum, run) => sum + run.errors, 0),
+  seconds: runs.reduce((sum, run) => sum + run.seconds, 0),
+  serverCpuSeconds: runs.some((run) => run.serverCpuSeconds === null) ? null : runs.reduce((sum, run) => sum + run.serverCpuSeconds, 0),
   statusCodes: runs.reduce((codes, run) => {
     for (const [code, count] of Object.entries(run.statusCodes)) codes[code] = (codes[code] ?? 0) + count;
     return codes;
@@ -80,10 +82,11 @@ function freePort() {
 
 /**
  * A load-generator process (bench/load.mjs), pinned to one CPU when `cpu` is given. It runs
- * the scenarios it is sent one after another.
+ * the scenarios it is sent one after another; each result also tells how much CPU time the
+ * process `serverPid` used meanwhile.
  */
 const generators = new Set();
-function startLoadGenerator(cpu) {
+function startLoadGenerator(cpu, serverPid) {
   const command = cpu === undefined ? [process.execPath] : ['taskset', '-c', String(cpu), process.execPath];
   const child = spawn(command[0], [...command.slice(1), join(root, 'bench', 'load.mjs')], { stdio: ['pipe', 'pipe', 'inherit'] });
   generators.add(child);
@@ -102,11 +105,15 @@ function startLoadGenerator(cpu) {
     for (const { reject } of waiting.splice(0)) reject(new Error(`load generator exited with ${code}`));
   });
   return {
-    run: (scenario) =>
-      new Promise((resolve, reject) => {
+    run: async (scenario) => {
+      const before = await cpuSeconds(serverPid);
+      const result = await new Promise((resolve, reject) => {
         waiting.push({ resolve, reject });
         child.stdin.write(`${JSON.stringify(scenario)}\n`);
-      }),
+      });
+      const after = await cpuSeconds(serverPid);
+      return { ...result, serverCpuSeconds: before === null || after === null ? null : after - before };
+    },
     close: () => new Promise((resolve) => (child.exitCode !== null ? resolve() : (child.once('exit', resolve), child.stdin.end()))),
   };
 }
@@ -126,6 +133,40 @@ function cpuPlan() {
 /** Sets the CPUs of every thread of a running process. */
 function pin(pid, cpuList) {
   execFileSync('taskset', ['-a', '-p', '-c', cpuList, String(pid)], { stdio: 'ignore' });
+}
+
+const clockTicks = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK']).toString()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+/** CPU seconds used so far by a process, all its threads together; null where there is no /proc. */
+async function cpuSeconds(pid) {
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / clockTicks;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Waits until a process is (nearly) idle, at most `limitMs`: work left over from one scenario
+ * (logins still hashing after their connections closed) must not be billed to the next.
+ */
+async function settle(pid, limitMs = 10_000) {
+  const deadline = performance.now() + limitMs;
+  let last = await cpuSeconds(pid);
+  while (last !== null && performance.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const now = await cpuSeconds(pid);
+    if (now - last < 0.01) return;
+    last = now;
+  }
 }
 
 async function residentMemoryMb(pid) {
@@ -208,12 +249,20 @@ try {
   const bearer = { authorization: `Bearer ${token}` };
   const scenario = (extra) => ({ url: base, duration, connections, ...extra });
 
+  log('Signing in two sessions per connection for the refresh scenario...');
+  let refreshTokens = [];
+  const signIn = async () => refreshTokens.push((await call(base, 'POST', '/auth/login', { email, password, audience: 'api' })).refresh_token);
+  // As many at a time as there are bcrypt threads.
+  while (refreshTokens.length < 2 * connections) await Promise.all(Array.from({ length: availableParallelism() }, signIn));
+
   const plan = cpuPlan();
-  const generator = startLoadGenerator(plan?.generator);
+  const generator = startLoadGenerator(plan?.generator, server.pid);
   log('Warming up...');
   await generator.run(scenario({ path: '/health/live', duration: 2 }));
   await generator.run(scenario({ path: '/auth/claims', headers: bearer, duration: 2 }));
   await generator.run(scenario({ path: '/auth/me', headers: bearer, duration: 1 }));
+  // A set number of rotations, none cut off, so that every session's latest token comes back.
+  ({ refreshTokens } = await generator.run(scenario({ path: '/auth/refresh', refreshTokens, amount: 3000 })));
   const rssAfterWarmUp = await residentMemoryMb(server.pid);
 
   // The ratio scenarios: short rounds in the order public, guarded, rejected and then the
@@ -221,6 +270,7 @@ try {
   // threads kept off the load generator's CPU.
   if (plan) log(`Pinning the load generator to CPU ${plan.generator} and the server to CPUs ${plan.server} for the ratio scenarios`);
   if (plan) pin(server.pid, plan.server);
+  await settle(server.pid);
   const roundDuration = Number(flags['ratio-duration']) / rounds;
   const interleaved = {
     public: scenario({ path: '/health/live', duration: roundDuration }),
@@ -236,6 +286,10 @@ try {
   }
   if (plan) pin(server.pid, plan.all);
   for (const name of Object.keys(perRound)) results[name] = combine(perRound[name]);
+  // A ratio compares the server's costs only if the server (its one main thread) was the limit.
+  const unsaturated = plan
+    ? Object.keys(perRound).filter((name) => results[name].serverCpuSeconds !== null && results[name].serverCpuSeconds / results[name].seconds < 0.9)
+    : [];
   /** Over each pair of rounds (forward, then reverse), a drift that is linear in time cancels. */
   const pairRatio = (name) =>
     median(
@@ -246,8 +300,10 @@ try {
     );
 
   const run = async (name, config) => {
+    await settle(server.pid);
     log(`Running ${name}...`);
-    results[name] = await generator.run(config);
+    const { refreshTokens: _successors, ...result } = await generator.run(config);
+    results[name] = result;
   };
   await run('guarded-db', scenario({ path: '/auth/me', headers: bearer }));
 
@@ -256,15 +312,11 @@ try {
   const login = scenario({ path: '/auth/login', method: 'POST', headers: { 'content-type': 'application/json' }, body: loginBody, connections: loginConnections });
   await run('login', { ...login, duration: loginDuration });
 
-  log('Signing in two sessions per refresh connection...');
-  const refreshTokens = [];
-  const signIn = async () => refreshTokens.push((await call(base, 'POST', '/auth/login', { email, password, audience: 'api' })).refresh_token);
-  // As many at a time as there are bcrypt threads.
-  while (refreshTokens.length < 2 * connections) await Promise.all(Array.from({ length: availableParallelism() }, signIn));
   await run('refresh', scenario({ path: '/auth/refresh', refreshTokens }));
 
+  await settle(server.pid);
   log('Running guarded-under-login...');
-  const loginGenerator = startLoadGenerator(plan?.generator);
+  const loginGenerator = startLoadGenerator(plan?.generator, server.pid);
   const [underLogin] = await Promise.all([generator.run(scenario({ path: '/auth/claims', headers: bearer })), loginGenerator.run(login)]);
   results['guarded-under-login'] = underLogin;
   await Promise.all([generator.close(), loginGenerator.close()]);
@@ -304,12 +356,19 @@ try {
     memory: { rssAfterWarmUpMb: rssAfterWarmUp, rssAtEndMb: rssAtEnd },
     scenarios: results,
     ratios,
+    serverNotSaturated: unsaturated,
     targets: Object.fromEntries(targets),
   };
   await writeFile(flags.output, `${JSON.stringify(report, null, 2)}\n`);
 
-  const rows = Object.entries(results).map(([name, r]) => [name, r.requestsPerSecond.toFixed(0), `${r.p50} ms`, `${r.p99} ms`, String(r.errors)]);
-  const table = [['scenario', 'requests/s', 'p50', 'p99', 'errors'], ...rows];
+  const cpuPerRequest = (r) => {
+    if (r.serverCpuSeconds === null) return '-';
+    const micros = (r.serverCpuSeconds / r.total) * 1e6;
+    return micros < 10_000 ? `${micros.toFixed(0)} µs` : `${(micros / 1000).toFixed(0)} ms`;
+  };
+  const busy = (r) => (r.serverCpuSeconds === null ? '-' : (r.serverCpuSeconds / r.seconds).toFixed(2));
+  const rows = Object.entries(results).map(([name, r]) => [name, r.requestsPerSecond.toFixed(0), `${r.p50} ms`, `${r.p99} ms`, String(r.errors), cpuPerRequest(r), busy(r)]);
+  const table = [['scenario', 'requests/s', 'p50', 'p99', 'errors', 'server CPU/request', 'server busy'], ...rows];
   const widths = table[0].map((_, column) => Math.max(...table.map((row) => row[column].length)));
   const line = (row) => `| ${row.map((cell, column) => cell.padEnd(widths[column])).join(' | ')} |`;
   const out = [
@@ -325,6 +384,7 @@ try {
     '',
     ...Object.entries(ratios).map(([name, value]) => `${name}: ${value.toFixed(2)}`),
     `(guarded / public and rejected / public: medians over ${rounds / 2} pairs of rounds${plan ? `; server on CPUs ${plan.server}, load generator on CPU ${plan.generator}` : ''})`,
+    ...unsaturated.map((name) => `warning: in ${name} the server kept only ${busy(results[name])} of a core busy: the load generator, not the server, may have set that rate`),
     '',
     ...targets.map(([name, met]) => `${met ? 'met    ' : 'NOT MET'}  ${name}`),
   ];
