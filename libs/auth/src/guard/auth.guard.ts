@@ -14,6 +14,10 @@ export type RouteAccess = { public: true } | { public: false; audiences: Readonl
 
 const BEARER = /^Bearer +([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*)$/i;
 
+/** The access a request was already let through for (by EarlyRejection), decided once per request. */
+const ACCEPTED_FOR = Symbol('gatehouse.acceptedFor');
+type DecidedRequest = FastifyRequest & { [ACCEPTED_FOR]?: RouteAccess };
+
 /** The Fastify route a request matched, as the guard learns it: its config, one object per route. */
 function routeOf(request: FastifyRequest): object | undefined {
   return request.routeOptions.config;
@@ -46,10 +50,24 @@ export class AuthGuard implements CanActivate {
   }
 
   canActivate(context: ExecutionContext): boolean {
-    const request = context.switchToHttp().getRequest<FastifyRequest>();
-    const outcome = this.authenticate(request, this.routeAccess(context, request));
+    const request = context.switchToHttp().getRequest<DecidedRequest>();
+    const access = this.routeAccess(context, request);
+    // Already let through for this very access (the same object the handler resolves to).
+    if (request[ACCEPTED_FOR] === access) return true;
+    const outcome = this.authenticate(request, access);
     if (outcome === true) return true;
     throw this.rejected(outcome);
+  }
+
+  /**
+   * EarlyRejection's decision, before Nest runs, for the access of the route the request
+   * matched: a refusal to answer at once, or true, recorded so that the guard does not verify
+   * the same token again when the handler's access is that same access.
+   */
+  decideEarly(request: FastifyRequest, access: RouteAccess): true | TokenRejection {
+    const outcome = this.authenticate(request, access);
+    if (outcome === true) (request as DecidedRequest)[ACCEPTED_FOR] = access;
+    return outcome;
   }
 
   /**

@@ -7,8 +7,9 @@ import { AuthGuard } from './auth.guard.js';
  * Refuses a request with a missing or bad token before Nest runs: a Fastify `preParsing` hook
  * asks the guard (same decision, same response, same metrics) on routes the guard has already
  * served, and answers a refusal at once. A flood of bad tokens then costs no body parsing and
- * no trip through Nest's exception path. It only ever refuses: a request it lets pass is still
- * decided by the guard.
+ * no trip through Nest's exception path. A request it lets through is not verified a second
+ * time by the guard when the handler's access is the very access decided here; otherwise the
+ * guard decides it afresh. A route not yet served is left to the guard.
  */
 @Injectable()
 export class EarlyRejection implements OnModuleInit {
@@ -25,7 +26,7 @@ export class EarlyRejection implements OnModuleInit {
       const access = this.guard.accessOfRoute(request);
       let outcome: ReturnType<AuthGuard['authenticate']> = true;
       try {
-        if (access !== undefined) outcome = this.guard.authenticate(request, access);
+        if (access !== undefined) outcome = this.guard.decideEarly(request, access);
       } catch {
         // Unexpected: left to the guard, whose error the exception filter reports.
       }
