@@ -28,5 +28,5 @@ export function testEnvironment(overrides: Environment = {}): Environment {
 /** A Gatehouse running in this process, over real HTTP, on the test database. */
 export async function startTestPlatform(overrides: Environment = {}, logger: LoggerService | false = false): Promise<RunningPlatform> {
   const env = testEnvironment(overrides);
-  return createPlatform(loadGatehouseConfigOrThrow(env), { env, logger });
+  return createPlatform(loadGatehouseConfigOrThrow(env), { logger });
 }

@@ -2,7 +2,7 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { ValidationPipe } from '@nestjs/common';
 import { AuthModule } from '@app/auth';
-import { type Environment, GatehouseConfigModule } from '@app/config';
+import { type GatehouseConfig, GatehouseConfigModule } from '@app/config';
 import { DatabaseModule } from '@app/database';
 import { MetricsModule } from '@app/metrics';
 import { UsersModule } from '@app/users';
@@ -15,8 +15,8 @@ import { WorkspacesModule } from './workspaces/workspaces.module.js';
 export interface AppModuleOptions {
   /** The PostgreSQL to use: `DATABASE_URL`, or the embedded cluster's. */
   databaseUrl: string;
-  /** Variables to read instead of `process.env`. */
-  env?: Environment;
+  /** The configuration, validated once at start-up. */
+  config: GatehouseConfig;
 }
 
 @Module({})
@@ -25,7 +25,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
-        GatehouseConfigModule.forRoot({ env: options.env }),
+        GatehouseConfigModule.forRoot(options.config),
         LoggingModule,
         MetricsModule,
         PlatformMetricsModule,

@@ -2,7 +2,7 @@ import { ConsoleLogger, Logger, type LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger as PinoLogger } from 'nestjs-pino';
-import { ConfigValidationError, type Environment, type GatehouseConfig, loadGatehouseConfig } from '@app/config';
+import { ConfigValidationError, type GatehouseConfig, loadGatehouseConfig } from '@app/config';
 import { DatabaseStartupError, type EmbeddedDatabase, startEmbeddedPostgres } from '@app/database';
 import { AppModule } from './app.module.js';
 import { requestId } from './logging/logging.module.js';
@@ -29,8 +29,6 @@ export interface RunningPlatform {
 }
 
 export interface PlatformOptions {
-  /** Variables to read instead of `process.env` (tests). */
-  env?: Environment;
   logger?: LoggerService | false;
 }
 
@@ -62,10 +60,10 @@ export async function createPlatform(config: GatehouseConfig, options: PlatformO
   let app: NestFastifyApplication | undefined;
   try {
     app = await NestFactory.create<NestFastifyApplication>(
-      AppModule.forRoot({ databaseUrl, env: options.env }),
+      AppModule.forRoot({ databaseUrl, config }),
       new FastifyAdapter({
         bodyLimit: BODY_LIMIT_BYTES,
-        trustProxy: config.security.trustProxy,
+        trustProxy: config.http.trustProxy,
         requestTimeout: REQUEST_TIMEOUT_MS,
         keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
         genReqId: requestId,

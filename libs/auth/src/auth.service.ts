@@ -7,7 +7,7 @@ import {
   UnauthorizedException,
 } from '@nestjs/common';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { type Audience, SecurityConfig } from '@app/config';
+import { AccountsConfig, type Audience, SecurityConfig } from '@app/config';
 import { isPasswordLengthValid, normaliseEmail, PasswordHasher, type PublicUser, toPublicUser, type User, UsersService } from '@app/users';
 import type { LoginDto, RefreshDto, RegisterDto } from './dto/auth.dto.js';
 import { AuthMetrics, type LoginResult } from './auth-metrics.js';
@@ -55,6 +55,7 @@ export class AuthService implements OnModuleInit {
 
   constructor(
     private readonly security: SecurityConfig,
+    private readonly accounts: AccountsConfig,
     private readonly users: UsersService,
     private readonly passwords: PasswordHasher,
     private readonly tokens: TokenProvider,
@@ -69,7 +70,7 @@ export class AuthService implements OnModuleInit {
   }
 
   async register(input: RegisterDto): Promise<{ user: PublicUser }> {
-    if (!this.security.allowRegistration) throw new ForbiddenException('Registration is closed');
+    if (!this.accounts.allowRegistration) throw new ForbiddenException('Registration is closed');
     const user = await this.users.create({ email: input.email, password: input.password, name: input.name });
     return { user: toPublicUser(user) };
   }

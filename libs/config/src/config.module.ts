@@ -1,43 +1,43 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
-import { DatabaseConfig, type GatehouseConfig, HttpConfig, RedisConfig, SecurityConfig } from './gatehouse-config.js';
-import { type Environment, loadGatehouseConfigOrThrow } from './load-config.js';
+import {
+  AccountsConfig,
+  DatabaseConfig,
+  type GatehouseConfig,
+  HttpConfig,
+  RateLimitConfig,
+  RedisConfig,
+  SecurityConfig,
+} from './gatehouse-config.js';
 
-export interface GatehouseConfigOptions {
-  /** Read these variables instead of `process.env` (tests, embedded use). */
-  env?: Environment;
-}
-
-const CONFIG_KEY = 'gatehouse';
+/** Each typed section, by the class token modules inject it with. */
+const SECTIONS = [
+  [SecurityConfig, 'security'],
+  [AccountsConfig, 'accounts'],
+  [RateLimitConfig, 'rateLimits'],
+  [HttpConfig, 'http'],
+  [DatabaseConfig, 'database'],
+  [RedisConfig, 'redis'],
+] as const;
 
 /**
- * Validates the configuration once, through @nestjs/config's `validate` hook, and provides
- * the typed sections by class token. Nothing else reads `process.env`.
+ * Hands the configuration, validated once at start-up by `loadGatehouseConfig`, to the
+ * modules: through @nestjs/config's `ConfigService` (under the section names) and by class
+ * token (`SecurityConfig`, `HttpConfig`, ...). Nothing reads `process.env` again.
  */
 @Module({})
 export class GatehouseConfigModule {
-  static forRoot(options: GatehouseConfigOptions = {}): DynamicModule {
-    const section = <T>(pick: (config: GatehouseConfig) => T) => ({
-      inject: [ConfigService],
-      useFactory: (configService: ConfigService) => pick(configService.getOrThrow<GatehouseConfig>(CONFIG_KEY)),
-    });
+  static forRoot(config: GatehouseConfig): DynamicModule {
     return {
       module: GatehouseConfigModule,
       global: true,
-      imports: [
-        ConfigModule.forRoot({
-          ignoreEnvFile: true,
-          ignoreEnvVars: options.env !== undefined,
-          validate: (variables) => ({ [CONFIG_KEY]: loadGatehouseConfigOrThrow(options.env ?? variables) }),
-        }),
-      ],
-      providers: [
-        { provide: SecurityConfig, ...section((config) => config.security) },
-        { provide: HttpConfig, ...section((config) => config.http) },
-        { provide: DatabaseConfig, ...section((config) => config.database) },
-        { provide: RedisConfig, ...section((config) => config.redis) },
-      ],
-      exports: [SecurityConfig, HttpConfig, DatabaseConfig, RedisConfig],
+      imports: [ConfigModule.forRoot({ ignoreEnvFile: true, ignoreEnvVars: true, load: [() => ({ ...config })] })],
+      providers: SECTIONS.map(([token, key]) => ({
+        provide: token,
+        inject: [ConfigService],
+        useFactory: (configService: ConfigService) => configService.getOrThrow<unknown>(key),
+      })),
+      exports: SECTIONS.map(([token]) => token),
     };
   }
 }

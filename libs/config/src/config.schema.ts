@@ -1,8 +1,8 @@
 import Joi from 'joi';
-import { AUDIENCES } from './gatehouse-config.js';
+import { AUDIENCES, LOG_LEVELS } from './gatehouse-config.js';
 
 export const MAX_ACCESS_TOKEN_EXPIRATION = 31_536_000;
-export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
 export const MIN_SECRET_BYTES = 32;
 
 /**

@@ -6,9 +6,13 @@ export type Audience = (typeof AUDIENCES)[number];
 /** Where the signing secret came from; shown by `gatehouse config security show`. */
 export type SecretSource = 'default' | 'environment' | 'file';
 
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
 /**
- * The validated security settings. Injected by class token; built only by `loadGatehouseConfig`.
- * The secret itself is held as a KeyObject, so it is never serialised by accident.
+ * The token settings (SPEC sections 1 and 2): what the token provider signs and verifies with.
+ * Injected by class token; built only by `loadGatehouseConfig`. The secret itself is held as a
+ * KeyObject, so it is never serialised by accident.
  */
 export abstract class SecurityConfig {
   /** True only for `PLATFORM_ENV=dev`. */
@@ -25,11 +29,6 @@ export abstract class SecurityConfig {
   readonly secretFingerprint: string;
   /** True when signing with the public built-in development secret. */
   readonly usesDefaultSecret: boolean;
-  readonly bcryptCost: number;
-  readonly allowRegistration: boolean;
-  readonly loginMaxFailures: number;
-  readonly authRateLimit: number;
-  readonly trustProxy: boolean;
   /**
    * A refresh token presented again within this many seconds of its rotation is answered 401
    * without revoking the session (concurrent refreshes from one client).
@@ -37,12 +36,28 @@ export abstract class SecurityConfig {
   readonly refreshGraceSeconds: number;
 }
 
+/** Accounts and passwords: who may register, how hard passwords are hashed. */
+export abstract class AccountsConfig {
+  readonly bcryptCost: number;
+  readonly allowRegistration: boolean;
+}
+
+/** Brute-force and flood limits on the authentication routes. */
+export abstract class RateLimitConfig {
+  /** Failed logins per account per 15 minutes before 429. */
+  readonly loginMaxFailures: number;
+  /** Requests per client address per minute to login, register and refresh. */
+  readonly authRateLimit: number;
+}
+
 export abstract class HttpConfig {
   readonly port: number;
   readonly host: string;
+  /** Take the client address from `X-Forwarded-For`. */
+  readonly trustProxy: boolean;
   /** Origins allowed by CORS; empty means CORS is off (no cross-origin browser access). */
   readonly corsOrigins: readonly string[];
-  readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  readonly logLevel: LogLevel;
   /** Serve /metrics on the main port without a token. */
   readonly metricsPublic: boolean;
   /** Serve /metrics on this separate port (for a private network) instead. */
@@ -59,8 +74,11 @@ export abstract class RedisConfig {
   readonly url: string | undefined;
 }
 
+/** Every section, validated together once at start-up. */
 export interface GatehouseConfig {
   readonly security: SecurityConfig;
+  readonly accounts: AccountsConfig;
+  readonly rateLimits: RateLimitConfig;
   readonly http: HttpConfig;
   readonly database: DatabaseConfig;
   readonly redis: RedisConfig;

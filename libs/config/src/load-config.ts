@@ -8,7 +8,9 @@ import {
   settingsSchema,
 } from './config.schema.js';
 import type {
+  AccountsConfig,
   Audience,
+  RateLimitConfig,
   DatabaseConfig,
   GatehouseConfig,
   HttpConfig,
@@ -147,16 +149,20 @@ export function loadGatehouseConfig(env: Environment = process.env): ConfigResul
     secretSource: usesDefaultSecret ? 'default' : secretSource,
     secretFingerprint: fingerprintSecret(secret),
     usesDefaultSecret,
+    refreshGraceSeconds: value.refreshGraceSeconds as number,
+  };
+  const accounts: AccountsConfig = {
     bcryptCost: value.bcryptCost as number,
     allowRegistration: value.allowRegistration as boolean,
+  };
+  const rateLimits: RateLimitConfig = {
     loginMaxFailures: value.loginMaxFailures as number,
     authRateLimit: value.authRateLimit as number,
-    trustProxy: value.trustProxy as boolean,
-    refreshGraceSeconds: value.refreshGraceSeconds as number,
   };
   const http: HttpConfig = {
     port: value.port as number,
     host: value.host as string,
+    trustProxy: value.trustProxy as boolean,
     corsOrigins: value.corsOrigins as string[],
     logLevel: value.logLevel as HttpConfig['logLevel'],
     metricsPublic: value.metricsPublic as boolean,
@@ -167,7 +173,7 @@ export function loadGatehouseConfig(env: Environment = process.env): ConfigResul
     dataDir: value.dataDir as string,
   };
   const redis: RedisConfig = { url: value.redisUrl as string | undefined };
-  return { ok: true, config: { security, http, database, redis, warnings } };
+  return { ok: true, config: { security, accounts, rateLimits, http, database, redis, warnings } };
 }
 
 /** Like `loadGatehouseConfig`, but throws a `ConfigValidationError` listing every problem. */

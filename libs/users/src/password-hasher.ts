@@ -1,5 +1,5 @@
 import { BadRequestException, Injectable } from '@nestjs/common';
-import { SecurityConfig } from '@app/config';
+import { AccountsConfig } from '@app/config';
 import { BcryptPool } from './bcrypt-pool.js';
 
 export const MIN_PASSWORD_BYTES = 8;
@@ -22,13 +22,13 @@ export function isPasswordLengthValid(password: string): boolean {
 @Injectable()
 export class PasswordHasher {
   constructor(
-    private readonly security: SecurityConfig,
+    private readonly accounts: AccountsConfig,
     private readonly bcrypt: BcryptPool,
   ) {}
 
   hash(password: string): Promise<string> {
     if (!isPasswordLengthValid(password)) throw new BadRequestException(PASSWORD_LENGTH_MESSAGE);
-    return this.bcrypt.hash(password, this.security.bcryptCost);
+    return this.bcrypt.hash(password, this.accounts.bcryptCost);
   }
 
   verify(password: string, hash: string): Promise<boolean> {

@@ -27,7 +27,7 @@ export function registerUserCommands(program: Command): void {
       const config = configOrExit();
       try {
         const disabled = await withDatabaseUrl(config, async (url) => {
-          @Module({ imports: [GatehouseConfigModule.forRoot(), DatabaseModule.forRoot(url), UsersModule, AuthModule] })
+          @Module({ imports: [GatehouseConfigModule.forRoot(config), DatabaseModule.forRoot(url), UsersModule, AuthModule] })
           class UserDisableModule {}
           const context = await NestFactory.createApplicationContext(UserDisableModule, { logger: false, abortOnError: false });
           try {
@@ -56,7 +56,7 @@ export function registerUserCommands(program: Command): void {
       const password = await readPassword();
       try {
         const user = await withDatabaseUrl(config, async (url) => {
-          @Module({ imports: [GatehouseConfigModule.forRoot(), DatabaseModule.forRoot(url), UsersModule] })
+          @Module({ imports: [GatehouseConfigModule.forRoot(config), DatabaseModule.forRoot(url), UsersModule] })
           class UserCommandModule {}
           const context = await NestFactory.createApplicationContext(UserCommandModule, { logger: false, abortOnError: false });
           try {

@@ -1,7 +1,7 @@
 import { HttpException, HttpStatus, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { Redis } from 'ioredis';
 import { type RateLimiterAbstract, RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
-import { RedisConfig, SecurityConfig } from '@app/config';
+import { RateLimitConfig, RedisConfig } from '@app/config';
 import { AuthMetrics } from '../auth-metrics.js';
 
 const ACCOUNT_WINDOW_SECONDS = 15 * 60;
@@ -29,7 +29,7 @@ export class AuthRateLimits implements OnModuleDestroy {
   private readonly accountFailures: RateLimiterAbstract;
 
   constructor(
-    security: SecurityConfig,
+    limits: RateLimitConfig,
     redisConfig: RedisConfig,
     private readonly metrics: AuthMetrics,
   ) {
@@ -43,8 +43,8 @@ export class AuthRateLimits implements OnModuleDestroy {
         ? memory
         : new RateLimiterRedis({ storeClient: this.redis, keyPrefix: `gatehouse:${keyPrefix}`, points, duration, insuranceLimiter: memory });
     };
-    this.perAddress = limiter('auth-address', security.authRateLimit, ADDRESS_WINDOW_SECONDS);
-    this.accountFailures = limiter('login-failures', security.loginMaxFailures, ACCOUNT_WINDOW_SECONDS);
+    this.perAddress = limiter('auth-address', limits.authRateLimit, ADDRESS_WINDOW_SECONDS);
+    this.accountFailures = limiter('login-failures', limits.loginMaxFailures, ACCOUNT_WINDOW_SECONDS);
   }
 
   async onModuleDestroy(): Promise<void> {
