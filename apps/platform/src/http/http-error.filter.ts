@@ -2,6 +2,7 @@ import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpSta
 import type { FastifyReply } from 'fastify';
 import { STATUS_CODES } from 'node:http';
 import { BearerChallengeException, type PreparedResponse } from '@app/auth';
+import { DomainError, type DomainErrorKind } from '@app/errors';
 
 /** The one error shape every response uses. */
 export interface ErrorBody {
@@ -9,6 +10,17 @@ export interface ErrorBody {
   error: string;
   message: string | string[];
 }
+
+/** The one mapping of domain refusals to HTTP. */
+const STATUS_OF: Readonly<Record<DomainErrorKind, HttpStatus>> = {
+  invalid: HttpStatus.BAD_REQUEST,
+  unauthenticated: HttpStatus.UNAUTHORIZED,
+  forbidden: HttpStatus.FORBIDDEN,
+  not_found: HttpStatus.NOT_FOUND,
+  conflict: HttpStatus.CONFLICT,
+  too_many_requests: HttpStatus.TOO_MANY_REQUESTS,
+  unavailable: HttpStatus.SERVICE_UNAVAILABLE,
+};
 
 /**
  * Turns every exception into `{ statusCode, error, message }`. Unexpected errors become a
@@ -36,6 +48,10 @@ export class HttpErrorFilter implements ExceptionFilter {
   }
 
   private toResponse(exception: unknown): { body: ErrorBody; headers: Record<string, string> } {
+    if (exception instanceof DomainError) {
+      const statusCode = STATUS_OF[exception.kind];
+      return { body: { statusCode, error: STATUS_CODES[statusCode]!, message: exception.message }, headers: { ...exception.headers } };
+    }
     if (exception instanceof HttpException) {
       const statusCode = exception.getStatus();
       const response = exception.getResponse();
