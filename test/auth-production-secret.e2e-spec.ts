@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { DEFAULT_JWT_SECRET } from '@app/config';
-import type { RunningPlatform } from '../apps/platform/src/bootstrap.js';
+import type { RunningPlatform } from '@app/server';
 import { forge, json, PASSWORD, registerUser, request, uniqueEmail } from './support/auth-client.js';
 import { CapturingLogger } from './support/capturing-logger.js';
 import { startGatehouseServer } from './support/gatehouse-process.js';

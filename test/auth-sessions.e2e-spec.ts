@@ -1,5 +1,5 @@
 import pg from 'pg';
-import type { RunningPlatform } from '../apps/platform/src/bootstrap.js';
+import type { RunningPlatform } from '@app/server';
 import { decode, forge, json, login, PASSWORD, registerUser, request, signIn, TEST_ISSUER, TEST_SECRET, withClaims } from './support/auth-client.js';
 import { runGatehouse, startGatehouseServer } from './support/gatehouse-process.js';
 import { startTestPlatform, testDatabaseUrl } from './support/platform.js';

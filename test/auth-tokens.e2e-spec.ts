@@ -1,6 +1,6 @@
 import jwt from 'jsonwebtoken';
 import { randomUUID } from 'node:crypto';
-import type { RunningPlatform } from '../apps/platform/src/bootstrap.js';
+import type { RunningPlatform } from '@app/server';
 import {
   decode,
   forge,

@@ -1,4 +1,4 @@
-import type { RunningPlatform } from '../apps/platform/src/bootstrap.js';
+import type { RunningPlatform } from '@app/server';
 import { json, login, PASSWORD, registerUser, request, signIn, TEST_ISSUER, TEST_SECRET, uniqueEmail } from './support/auth-client.js';
 import { CapturingLogger } from './support/capturing-logger.js';
 import { freePort, startGatehouseServer } from './support/gatehouse-process.js';
