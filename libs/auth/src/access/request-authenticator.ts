@@ -46,7 +46,7 @@ export class RequestAuthenticator {
     if (header === undefined || header === '') return this.refuse(request, 'missing');
     const match = BEARER.exec(header);
     if (match === null) return this.refuse(request, 'format');
-    const token = match[1]!;
+    const token = match[1];
     const cached = this.verifier.cached(token);
     if (cached !== undefined) return this.admit(request, access, cached);
     return this.verifier.verify(token).then((verified) => this.admit(request, access, verified));

@@ -130,12 +130,12 @@ export class SessionsRepository {
       parameters.push(scope.exceptSessionId);
       filter += ' AND id <> $3';
     }
-    const [rows] = (await manager.query(
+    const [rows] = await manager.query<[{ id: string }[], number]>(
       `UPDATE sessions SET revoked_at = now(), revoked_reason = $2
         WHERE ${filter} AND revoked_at IS NULL
     RETURNING id`,
       parameters,
-    )) as [{ id: string }[], number];
+    );
     const ids = rows.map((row) => row.id);
     await announceRevocations((sql, values) => manager.query(sql, values), ids);
     return ids;

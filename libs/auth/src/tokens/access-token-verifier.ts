@@ -84,7 +84,7 @@ export class AccessTokenVerifier {
       const attempt = Object.create(this.strategy) as StrategyAttempt;
       attempt.success = (claims) => resolve(claims);
       attempt.fail = (info) => resolve(rejectionOf(info));
-      attempt.error = (error) => (error instanceof ClaimsRejected ? resolve(error.reason) : reject(error as Error));
+      attempt.error = (error) => (error instanceof ClaimsRejected ? resolve(error.reason) : reject(error));
       attempt.authenticate({ token });
     });
   }
