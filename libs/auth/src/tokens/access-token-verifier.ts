@@ -84,7 +84,10 @@ export class AccessTokenVerifier {
       const attempt = Object.create(this.strategy) as StrategyAttempt;
       attempt.success = (claims) => resolve(claims);
       attempt.fail = (info) => resolve(rejectionOf(info));
-      attempt.error = (error) => (error instanceof ClaimsRejected ? resolve(error.reason) : reject(error));
+      attempt.error = (error) => {
+        if (error instanceof ClaimsRejected) resolve(error.reason);
+        else reject(error instanceof Error ? error : new Error(String(error)));
+      };
       attempt.authenticate({ token });
     });
   }
