@@ -10,7 +10,7 @@ import { LoggingModule } from './logging/logging.module.js';
 import { PlatformMetricsModule } from './metrics/metrics.module.js';
 import { HealthModule } from './health/health.module.js';
 import { HttpErrorFilter } from './http/http-error.filter.js';
-import { WorkspacesModule } from './workspaces/workspaces.module.js';
+import { WorkspacesHttpModule } from './workspaces/workspaces-http.module.js';
 
 export interface AppModuleOptions {
   /** The PostgreSQL to use: `DATABASE_URL`, or the embedded cluster's. */
@@ -33,7 +33,7 @@ export class AppModule {
         UsersModule,
         AuthModule,
         HealthModule,
-        WorkspacesModule,
+        WorkspacesHttpModule,
       ],
       providers: [
         { provide: APP_FILTER, useClass: HttpErrorFilter },

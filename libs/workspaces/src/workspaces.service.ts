@@ -1,14 +1,29 @@
 import { BadRequestException, ConflictException, ForbiddenException, Injectable, NotFoundException } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { normaliseEmail } from '@app/users';
-import type { AddMemberDto, CreateWorkspaceDto, UpdateWorkspaceDto } from './dto/workspace.dto.js';
-import { type Role, ROLE_RANK, type Workspace } from './workspace.entities.js';
-import { DuplicateSlugError, type LockedWorkspace, type MemberRow, WorkspacesRepository } from './workspaces.repository.js';
+import { type Role, ROLE_RANK } from './roles.js';
+import { slugify } from './slugify.js';
+import type { Workspace } from './workspace.entities.js';
+import { DuplicateSlugError, type LockedWorkspace, type MemberRow, type WorkspaceChanges, WorkspacesRepository } from './workspaces.repository.js';
 
 /** One message for a non-member, a too-low role and a workspace that does not exist: ids cannot be probed. */
 export const NOT_A_MEMBER = 'Not a member of this workspace or insufficient role';
 export const LAST_OWNER = 'A workspace must keep at least one owner';
 export const SLUG_TAKEN = 'Slug already taken';
+
+export interface NewWorkspace {
+  name: string;
+  /** Made from the name when not given. */
+  slug?: string;
+  description?: string;
+}
+
+/** Whom to add (exactly one of `email` and `user_id`), and as what (`member` by default). */
+export interface NewMember {
+  email?: string;
+  user_id?: string;
+  role?: Role;
+}
 
 export interface WorkspaceView {
   id: string;
@@ -39,7 +54,7 @@ export interface MemberView {
 export class WorkspacesService {
   constructor(private readonly workspaces: WorkspacesRepository) {}
 
-  async create(userId: string, input: CreateWorkspaceDto): Promise<WorkspaceView> {
+  async create(userId: string, input: NewWorkspace): Promise<WorkspaceView> {
     const fields = { name: input.name, description: input.description ?? null };
     if (input.slug !== undefined) {
       return view(await this.createOrConflict({ ...fields, slug: input.slug }, userId), 'owner');
@@ -69,7 +84,7 @@ export class WorkspacesService {
     return view(found.workspace, found.role);
   }
 
-  async update(userId: string, workspaceId: string, changes: UpdateWorkspaceDto): Promise<WorkspaceView> {
+  async update(userId: string, workspaceId: string, changes: WorkspaceChanges): Promise<WorkspaceView> {
     return this.change(workspaceId, async (locked) => {
       const role = await requireRole(locked, userId, 'admin');
       return view(await locked.update(changes), role);
@@ -89,7 +104,7 @@ export class WorkspacesService {
     return (await this.workspaces.listMembers(workspaceId)).map(memberView);
   }
 
-  async addMember(userId: string, workspaceId: string, input: AddMemberDto): Promise<MemberView> {
+  async addMember(userId: string, workspaceId: string, input: NewMember): Promise<MemberView> {
     if ((input.email === undefined) === (input.user_id === undefined)) {
       throw new BadRequestException('Give exactly one of email or user_id');
     }
@@ -173,19 +188,6 @@ async function requireRole(locked: LockedWorkspace, userId: string, minimum: Rol
 
 function requireOwner(role: Role): void {
   if (role !== 'owner') throw new ForbiddenException(NOT_A_MEMBER);
-}
-
-/** "Ünïcode Team #1" → "unicode-team-1"; at most 64 characters; "workspace" when nothing is left. */
-export function slugify(name: string): string {
-  const slug = name
-    .normalize('NFKD')
-    .replace(/[\u0300-\u036f]/g, '')
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-+|-+$/g, '')
-    .slice(0, 64)
-    .replace(/-+$/, '');
-  return slug === '' ? 'workspace' : slug;
 }
 
 function view(workspace: Workspace, role: Role): WorkspaceView {

@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { type DataSource, type EntityManager, In } from 'typeorm';
-import { type Role, Workspace, WorkspaceMember } from './workspace.entities.js';
+import type { Role } from './roles.js';
+import { Workspace, WorkspaceMember } from './workspace.entities.js';
 
 const UNIQUE_VIOLATION = '23505';
 
