@@ -1,10 +1,17 @@
 import { BadRequestException, ConflictException, ForbiddenException, Injectable, NotFoundException } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
-import { normaliseEmail } from '@app/users';
+import { type PublicUser, UsersService } from '@app/users';
 import { type Role, ROLE_RANK } from './roles.js';
 import { slugify } from './slugify.js';
 import type { Workspace } from './workspace.entities.js';
-import { DuplicateSlugError, type LockedWorkspace, type MemberRow, type WorkspaceChanges, WorkspacesRepository } from './workspaces.repository.js';
+import {
+  DuplicateSlugError,
+  type LockedWorkspace,
+  type Membership,
+  UnknownUserError,
+  type WorkspaceChanges,
+  WorkspacesRepository,
+} from './workspaces.repository.js';
 
 /** One message for a non-member, a too-low role and a workspace that does not exist: ids cannot be probed. */
 export const NOT_A_MEMBER = 'Not a member of this workspace or insufficient role';
@@ -52,7 +59,10 @@ export interface MemberView {
  */
 @Injectable()
 export class WorkspacesService {
-  constructor(private readonly workspaces: WorkspacesRepository) {}
+  constructor(
+    private readonly workspaces: WorkspacesRepository,
+    private readonly users: UsersService,
+  ) {}
 
   async create(userId: string, input: NewWorkspace): Promise<WorkspaceView> {
     const fields = { name: input.name, description: input.description ?? null };
@@ -101,7 +111,7 @@ export class WorkspacesService {
   async members(userId: string, workspaceId: string): Promise<MemberView[]> {
     const role = await this.workspaces.roleOf(workspaceId, userId);
     if (role === null) throw new ForbiddenException(NOT_A_MEMBER);
-    return (await this.workspaces.listMembers(workspaceId)).map(memberView);
+    return this.withProfiles(await this.workspaces.listMembers(workspaceId));
   }
 
   async addMember(userId: string, workspaceId: string, input: NewMember): Promise<MemberView> {
@@ -109,16 +119,17 @@ export class WorkspacesService {
       throw new BadRequestException('Give exactly one of email or user_id');
     }
     const role = input.role ?? 'member';
+    // Looked up before the lock, not inside the transaction: asking libs/users there would hold
+    // one pooled connection while waiting for another. The answer is only given after the role
+    // checks, so a non-member still learns nothing about who is registered.
+    const found = await this.findUserId(input);
     const memberId = await this.change(workspaceId, async (locked) => {
       const actorRole = await requireRole(locked, userId, 'admin');
       if (role !== 'member') requireOwner(actorRole);
-      const memberId = await locked.findUserId(
-        input.user_id !== undefined ? { userId: input.user_id } : { email: normaliseEmail(input.email!) },
-      );
-      if (memberId === null) throw new NotFoundException('User not found');
-      if ((await locked.roleOf(memberId)) !== null) throw new ConflictException('User is already a member');
-      await locked.addMember(memberId, role);
-      return memberId;
+      if (found === null) throw new NotFoundException('User not found');
+      if ((await locked.roleOf(found)) !== null) throw new ConflictException('User is already a member');
+      await locked.addMember(found, role);
+      return found;
     });
     return this.member(workspaceId, memberId);
   }
@@ -152,9 +163,26 @@ export class WorkspacesService {
   }
 
   private async member(workspaceId: string, memberId: string): Promise<MemberView> {
-    const row = (await this.workspaces.listMembers(workspaceId)).find((member) => member.userId === memberId);
-    if (row === undefined) throw new NotFoundException('Member not found');
-    return memberView(row);
+    const membership = await this.workspaces.findMembership(workspaceId, memberId);
+    const [member] = membership === null ? [] : await this.withProfiles([membership]);
+    if (member === undefined) throw new NotFoundException('Member not found');
+    return member;
+  }
+
+  /** The memberships, in their order, with who each user is (from libs/users, the owner of `users`). */
+  private async withProfiles(memberships: readonly Membership[]): Promise<MemberView[]> {
+    const users = await this.users.findPublicUsers(memberships.map((membership) => membership.userId));
+    const byId = new Map(users.map((user) => [user.id, user]));
+    return memberships.flatMap((membership) => {
+      const user = byId.get(membership.userId);
+      return user === undefined ? [] : [memberView(membership, user)];
+    });
+  }
+
+  private async findUserId(input: NewMember): Promise<string | null> {
+    if (input.user_id === undefined) return this.users.findIdByEmail(input.email!);
+    const [user] = await this.users.findPublicUsers([input.user_id]);
+    return user?.id ?? null;
   }
 
   /** Runs a change with the workspace locked; a workspace that does not exist is the usual 403. */
@@ -164,6 +192,8 @@ export class WorkspacesService {
       result = await this.workspaces.withLockedWorkspace(workspaceId, work);
     } catch (error) {
       if (error instanceof DuplicateSlugError) throw new ConflictException(SLUG_TAKEN);
+      // Deleted between the look-up and the insert.
+      if (error instanceof UnknownUserError) throw new NotFoundException('User not found');
       throw error;
     }
     if (result === null) throw new ForbiddenException(NOT_A_MEMBER);
@@ -203,6 +233,6 @@ function view(workspace: Workspace, role: Role): WorkspaceView {
   };
 }
 
-function memberView(member: MemberRow): MemberView {
-  return { user_id: member.userId, email: member.email, name: member.name, role: member.role, created_at: member.createdAt.toISOString() };
+function memberView(membership: Membership, user: PublicUser): MemberView {
+  return { user_id: membership.userId, email: user.email, name: user.name, role: membership.role, created_at: membership.createdAt.toISOString() };
 }
