@@ -1,8 +1,18 @@
-import { BadRequestException, ConflictException, ForbiddenException, Injectable, NotFoundException } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { type PublicUser, UsersService } from '@app/users';
 import { type Role, ROLE_RANK } from './roles.js';
 import { slugify } from './slugify.js';
+import {
+  AlreadyMember,
+  AmbiguousNewMember,
+  LastOwnerRequired,
+  MemberNotFound,
+  OwnRoleChangeRefused,
+  SlugTaken,
+  UserNotFound,
+  WorkspaceAccessDenied,
+} from './workspace-errors.js';
 import type { Workspace } from './workspace.entities.js';
 import {
   DuplicateSlugError,
@@ -12,11 +22,6 @@ import {
   type WorkspaceChanges,
   WorkspacesRepository,
 } from './workspaces.repository.js';
-
-/** One message for a non-member, a too-low role and a workspace that does not exist: ids cannot be probed. */
-export const NOT_A_MEMBER = 'Not a member of this workspace or insufficient role';
-export const LAST_OWNER = 'A workspace must keep at least one owner';
-export const SLUG_TAKEN = 'Slug already taken';
 
 export interface NewWorkspace {
   name: string;
@@ -80,7 +85,7 @@ export class WorkspacesService {
         if (!(error instanceof DuplicateSlugError)) throw error;
       }
     }
-    throw new ConflictException(SLUG_TAKEN);
+    throw new SlugTaken();
   }
 
   async list(userId: string, limit: number, offset: number): Promise<{ items: WorkspaceView[]; total: number; limit: number; offset: number }> {
@@ -90,7 +95,7 @@ export class WorkspacesService {
 
   async get(userId: string, workspaceId: string): Promise<WorkspaceView> {
     const found = await this.workspaces.findWithRole(workspaceId, userId);
-    if (found === null) throw new ForbiddenException(NOT_A_MEMBER);
+    if (found === null) throw new WorkspaceAccessDenied();
     return view(found.workspace, found.role);
   }
 
@@ -110,13 +115,13 @@ export class WorkspacesService {
 
   async members(userId: string, workspaceId: string): Promise<MemberView[]> {
     const role = await this.workspaces.roleOf(workspaceId, userId);
-    if (role === null) throw new ForbiddenException(NOT_A_MEMBER);
+    if (role === null) throw new WorkspaceAccessDenied();
     return this.withProfiles(await this.workspaces.listMembers(workspaceId));
   }
 
   async addMember(userId: string, workspaceId: string, input: NewMember): Promise<MemberView> {
     if ((input.email === undefined) === (input.user_id === undefined)) {
-      throw new BadRequestException('Give exactly one of email or user_id');
+      throw new AmbiguousNewMember();
     }
     const role = input.role ?? 'member';
     // Looked up before the lock, not inside the transaction: asking libs/users there would hold
@@ -126,8 +131,8 @@ export class WorkspacesService {
     const memberId = await this.change(workspaceId, async (locked) => {
       const actorRole = await requireRole(locked, userId, 'admin');
       if (role !== 'member') requireOwner(actorRole);
-      if (found === null) throw new NotFoundException('User not found');
-      if ((await locked.roleOf(found)) !== null) throw new ConflictException('User is already a member');
+      if (found === null) throw new UserNotFound();
+      if ((await locked.roleOf(found)) !== null) throw new AlreadyMember();
       await locked.addMember(found, role);
       return found;
     });
@@ -138,11 +143,11 @@ export class WorkspacesService {
     await this.change(workspaceId, async (locked) => {
       const actorRole = await requireRole(locked, userId, 'admin');
       const current = await locked.roleOf(memberId);
-      if (current === null) throw new NotFoundException('Member not found');
-      if (memberId === userId) throw new ForbiddenException('You cannot change your own role');
+      if (current === null) throw new MemberNotFound();
+      if (memberId === userId) throw new OwnRoleChangeRefused();
       // Only an owner touches an owner, or hands out admin or owner.
       if (current === 'owner' || role !== 'member') requireOwner(actorRole);
-      if (current === 'owner' && role !== 'owner' && (await locked.ownerCount()) <= 1) throw new ConflictException(LAST_OWNER);
+      if (current === 'owner' && role !== 'owner' && (await locked.ownerCount()) <= 1) throw new LastOwnerRequired();
       await locked.setRole(memberId, role);
     });
     return this.member(workspaceId, memberId);
@@ -153,10 +158,10 @@ export class WorkspacesService {
     await this.change(workspaceId, async (locked) => {
       const actorRole = await requireRole(locked, userId, memberId === userId ? 'member' : 'admin');
       const current = await locked.roleOf(memberId);
-      if (current === null) throw new NotFoundException('Member not found');
+      if (current === null) throw new MemberNotFound();
       if (current === 'owner') {
         requireOwner(actorRole);
-        if ((await locked.ownerCount()) <= 1) throw new ConflictException(LAST_OWNER);
+        if ((await locked.ownerCount()) <= 1) throw new LastOwnerRequired();
       }
       await locked.removeMember(memberId);
     });
@@ -165,7 +170,7 @@ export class WorkspacesService {
   private async member(workspaceId: string, memberId: string): Promise<MemberView> {
     const membership = await this.workspaces.findMembership(workspaceId, memberId);
     const [member] = membership === null ? [] : await this.withProfiles([membership]);
-    if (member === undefined) throw new NotFoundException('Member not found');
+    if (member === undefined) throw new MemberNotFound();
     return member;
   }
 
@@ -191,12 +196,12 @@ export class WorkspacesService {
     try {
       result = await this.workspaces.withLockedWorkspace(workspaceId, work);
     } catch (error) {
-      if (error instanceof DuplicateSlugError) throw new ConflictException(SLUG_TAKEN);
+      if (error instanceof DuplicateSlugError) throw new SlugTaken();
       // Deleted between the look-up and the insert.
-      if (error instanceof UnknownUserError) throw new NotFoundException('User not found');
+      if (error instanceof UnknownUserError) throw new UserNotFound();
       throw error;
     }
-    if (result === null) throw new ForbiddenException(NOT_A_MEMBER);
+    if (result === null) throw new WorkspaceAccessDenied();
     return result;
   }
 
@@ -204,7 +209,7 @@ export class WorkspacesService {
     try {
       return await this.workspaces.createWithOwner(fields, userId);
     } catch (error) {
-      if (error instanceof DuplicateSlugError) throw new ConflictException(SLUG_TAKEN);
+      if (error instanceof DuplicateSlugError) throw new SlugTaken();
       throw error;
     }
   }
@@ -212,12 +217,12 @@ export class WorkspacesService {
 
 async function requireRole(locked: LockedWorkspace, userId: string, minimum: Role): Promise<Role> {
   const role = await locked.roleOf(userId);
-  if (role === null || ROLE_RANK[role] < ROLE_RANK[minimum]) throw new ForbiddenException(NOT_A_MEMBER);
+  if (role === null || ROLE_RANK[role] < ROLE_RANK[minimum]) throw new WorkspaceAccessDenied();
   return role;
 }
 
 function requireOwner(role: Role): void {
-  if (role !== 'owner') throw new ForbiddenException(NOT_A_MEMBER);
+  if (role !== 'owner') throw new WorkspaceAccessDenied();
 }
 
 function view(workspace: Workspace, role: Role): WorkspaceView {
