@@ -1,6 +1,7 @@
 /**
- * Two projects: `unit` (specs beside the code in apps/ and libs/) and `e2e` (test/, over HTTP
- * against a real PostgreSQL). Gatehouse is native ESM (NestJS 12 is ESM-only), so Jest runs
+ * Three tiers: `unit` (specs beside the code in apps/ and libs/), `medium` (test/medium/, the
+ * domain services without HTTP against a real PostgreSQL) and `e2e` (test/, over HTTP against a
+ * real PostgreSQL). Both database tiers share one global setup, which Jest runs once. Gatehouse is native ESM (NestJS 12 is ESM-only), so Jest runs
  * with --experimental-vm-modules and ts-jest emits ESM.
  */
 const shared = {
@@ -21,6 +22,14 @@ const shared = {
 export default {
   projects: [
     { ...shared, displayName: 'unit', roots: ['<rootDir>/apps', '<rootDir>/libs'], testMatch: ['**/*.spec.ts'] },
+    {
+      ...shared,
+      displayName: 'medium',
+      roots: ['<rootDir>/test/medium'],
+      testMatch: ['**/*.medium-spec.ts'],
+      globalSetup: '<rootDir>/test/global-setup.mjs',
+      globalTeardown: '<rootDir>/test/global-teardown.mjs',
+    },
     {
       ...shared,
       displayName: 'e2e',

@@ -1,4 +1,4 @@
-// Provides the e2e suite with a real, migrated PostgreSQL, exported as GATEHOUSE_TEST_DATABASE_URL:
+// Provides the medium and e2e suites with a real, migrated PostgreSQL, exported as GATEHOUSE_TEST_DATABASE_URL:
 // - DATABASE_URL set: a fresh throwaway database on that server (dropped afterwards);
 // - otherwise: an embedded PostgreSQL in a temporary directory (stopped and removed afterwards).
 // Runs on plain Node against the compiled code (`npm test` builds first).

@@ -8,7 +8,7 @@ import { HttpErrorFilter, LoggingModule } from '@app/server';
 import { UsersModule } from '@app/users';
 import { HealthModule } from './health/health.module.js';
 import { PlatformMetricsModule } from './metrics/metrics.module.js';
-import { WorkspacesModule } from './workspaces/workspaces.module.js';
+import { WorkspacesHttpModule } from './workspaces/workspaces-http.module.js';
 
 /** The Gatehouse HTTP application: configuration, database, authentication, workspaces, operations. */
 @Module({})
@@ -25,7 +25,7 @@ export class AppModule {
         UsersModule,
         AuthHttpModule,
         HealthModule,
-        WorkspacesModule,
+        WorkspacesHttpModule,
       ],
       providers: [
         { provide: APP_FILTER, useClass: HttpErrorFilter },

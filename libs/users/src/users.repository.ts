@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import type { EntityManager, Repository } from 'typeorm';
+import { type EntityManager, In, type Repository } from 'typeorm';
 import { User } from './user.entity.js';
 
 const UNIQUE_VIOLATION = '23505';
@@ -20,6 +20,17 @@ export class UsersRepository {
   /** `email` must already be normalised (trimmed, lower case). */
   findByEmail(email: string): Promise<User | null> {
     return this.users.createQueryBuilder('user').where('lower(user.email) = :email', { email }).getOne();
+  }
+
+  /** The id of the user with this email (`email` already normalised), or null; loads nothing else. */
+  async findIdByEmail(email: string): Promise<string | null> {
+    const user = await this.users.createQueryBuilder('user').select('user.id').where('lower(user.email) = :email', { email }).getOne();
+    return user?.id ?? null;
+  }
+
+  /** The users among `ids` that exist, in no particular order. */
+  async findByIds(ids: readonly string[]): Promise<User[]> {
+    return ids.length === 0 ? [] : this.users.findBy({ id: In([...ids]) });
   }
 
   async insert(fields: Pick<User, 'email' | 'passwordHash' | 'name'>): Promise<User> {

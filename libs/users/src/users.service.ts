@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DomainError } from '@app/errors';
 import { isEmail } from 'class-validator';
 import { PasswordHasher } from './password-hasher.js';
-import type { User } from './user.entity.js';
+import { type PublicUser, toPublicUser, type User } from './user.entity.js';
 import { DuplicateEmailError, UsersRepository } from './users.repository.js';
 
 export interface NewUser {
@@ -60,5 +60,15 @@ export class UsersService {
 
   findByEmail(email: string): Promise<User | null> {
     return this.users.findByEmail(normaliseEmail(email));
+  }
+
+  /** The id of the user with this email (any case), or null: for other domains that refer to a user by email. */
+  findIdByEmail(email: string): Promise<string | null> {
+    return this.users.findIdByEmail(normaliseEmail(email));
+  }
+
+  /** The public profiles of the users among `ids` that exist (no password hash), in no particular order. */
+  async findPublicUsers(ids: readonly string[]): Promise<PublicUser[]> {
+    return (await this.users.findByIds(ids)).map(toPublicUser);
   }
 }

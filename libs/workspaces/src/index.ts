@@ -1,1 +1,6 @@
-export {};
+export * from './roles.js';
+export * from './slugify.js';
+export * from './workspaces.module.js';
+export * from './workspace-errors.js';
+export * from './workspaces.service.js';
+export type { WorkspaceChanges } from './workspaces.repository.js';

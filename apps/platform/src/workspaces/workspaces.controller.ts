@@ -10,9 +10,9 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { Audiences, CurrentPrincipal, ErrorResponse, type Principal } from '@app/auth';
+import { type MemberView, type WorkspaceView, WorkspacesService } from '@app/workspaces';
 import { MemberResponse, WorkspaceListResponse, WorkspaceResponse } from './dto/workspace-responses.dto.js';
 import { AddMemberDto, ChangeRoleDto, CreateWorkspaceDto, ListWorkspacesQueryDto, UpdateWorkspaceDto } from './dto/workspace.dto.js';
-import { type MemberView, type WorkspaceView, WorkspacesService } from './workspaces.service.js';
 
 /** A malformed id is 400 (never 403 or 404). */
 const uuid = () => new ParseUUIDPipe({ exceptionFactory: () => new BadRequestException('id must be a UUID') });

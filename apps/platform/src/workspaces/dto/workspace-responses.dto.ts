@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { ROLES } from '../workspace.entities.js';
+import { ROLES } from '@app/workspaces';
 
 export class WorkspaceResponse {
   @ApiProperty({ format: 'uuid' }) id: string;

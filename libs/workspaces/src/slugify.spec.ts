@@ -1,4 +1,4 @@
-import { slugify } from './workspaces.service.js';
+import { slugify } from './slugify.js';
 
 describe('slugify', () => {
   it.each([

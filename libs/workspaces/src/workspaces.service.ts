@@ -1,14 +1,41 @@
-import { BadRequestException, ConflictException, ForbiddenException, Injectable, NotFoundException } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
-import { normaliseEmail } from '@app/users';
-import type { AddMemberDto, CreateWorkspaceDto, UpdateWorkspaceDto } from './dto/workspace.dto.js';
-import { type Role, ROLE_RANK, type Workspace } from './workspace.entities.js';
-import { DuplicateSlugError, type LockedWorkspace, type MemberRow, WorkspacesRepository } from './workspaces.repository.js';
+import { type PublicUser, UsersService } from '@app/users';
+import { type Role, ROLE_RANK } from './roles.js';
+import { slugify } from './slugify.js';
+import {
+  AlreadyMember,
+  AmbiguousNewMember,
+  LastOwnerRequired,
+  MemberNotFound,
+  OwnRoleChangeRefused,
+  SlugTaken,
+  UserNotFound,
+  WorkspaceAccessDenied,
+} from './workspace-errors.js';
+import type { Workspace } from './workspace.entities.js';
+import {
+  DuplicateSlugError,
+  type LockedWorkspace,
+  type Membership,
+  UnknownUserError,
+  type WorkspaceChanges,
+  WorkspacesRepository,
+} from './workspaces.repository.js';
 
-/** One message for a non-member, a too-low role and a workspace that does not exist: ids cannot be probed. */
-export const NOT_A_MEMBER = 'Not a member of this workspace or insufficient role';
-export const LAST_OWNER = 'A workspace must keep at least one owner';
-export const SLUG_TAKEN = 'Slug already taken';
+export interface NewWorkspace {
+  name: string;
+  /** Made from the name when not given. */
+  slug?: string;
+  description?: string;
+}
+
+/** Whom to add (exactly one of `email` and `user_id`), and as what (`member` by default). */
+export interface NewMember {
+  email?: string;
+  user_id?: string;
+  role?: Role;
+}
 
 export interface WorkspaceView {
   id: string;
@@ -37,9 +64,12 @@ export interface MemberView {
  */
 @Injectable()
 export class WorkspacesService {
-  constructor(private readonly workspaces: WorkspacesRepository) {}
+  constructor(
+    private readonly workspaces: WorkspacesRepository,
+    private readonly users: UsersService,
+  ) {}
 
-  async create(userId: string, input: CreateWorkspaceDto): Promise<WorkspaceView> {
+  async create(userId: string, input: NewWorkspace): Promise<WorkspaceView> {
     const fields = { name: input.name, description: input.description ?? null };
     if (input.slug !== undefined) {
       return view(await this.createOrConflict({ ...fields, slug: input.slug }, userId), 'owner');
@@ -55,7 +85,7 @@ export class WorkspacesService {
         if (!(error instanceof DuplicateSlugError)) throw error;
       }
     }
-    throw new ConflictException(SLUG_TAKEN);
+    throw new SlugTaken();
   }
 
   async list(userId: string, limit: number, offset: number): Promise<{ items: WorkspaceView[]; total: number; limit: number; offset: number }> {
@@ -65,11 +95,11 @@ export class WorkspacesService {
 
   async get(userId: string, workspaceId: string): Promise<WorkspaceView> {
     const found = await this.workspaces.findWithRole(workspaceId, userId);
-    if (found === null) throw new ForbiddenException(NOT_A_MEMBER);
+    if (found === null) throw new WorkspaceAccessDenied();
     return view(found.workspace, found.role);
   }
 
-  async update(userId: string, workspaceId: string, changes: UpdateWorkspaceDto): Promise<WorkspaceView> {
+  async update(userId: string, workspaceId: string, changes: WorkspaceChanges): Promise<WorkspaceView> {
     return this.change(workspaceId, async (locked) => {
       const role = await requireRole(locked, userId, 'admin');
       return view(await locked.update(changes), role);
@@ -85,25 +115,26 @@ export class WorkspacesService {
 
   async members(userId: string, workspaceId: string): Promise<MemberView[]> {
     const role = await this.workspaces.roleOf(workspaceId, userId);
-    if (role === null) throw new ForbiddenException(NOT_A_MEMBER);
-    return (await this.workspaces.listMembers(workspaceId)).map(memberView);
+    if (role === null) throw new WorkspaceAccessDenied();
+    return this.withProfiles(await this.workspaces.listMembers(workspaceId));
   }
 
-  async addMember(userId: string, workspaceId: string, input: AddMemberDto): Promise<MemberView> {
+  async addMember(userId: string, workspaceId: string, input: NewMember): Promise<MemberView> {
     if ((input.email === undefined) === (input.user_id === undefined)) {
-      throw new BadRequestException('Give exactly one of email or user_id');
+      throw new AmbiguousNewMember();
     }
     const role = input.role ?? 'member';
+    // Looked up before the lock, not inside the transaction: asking libs/users there would hold
+    // one pooled connection while waiting for another. The answer is only given after the role
+    // checks, so a non-member still learns nothing about who is registered.
+    const found = await this.findUserId(input);
     const memberId = await this.change(workspaceId, async (locked) => {
       const actorRole = await requireRole(locked, userId, 'admin');
       if (role !== 'member') requireOwner(actorRole);
-      const memberId = await locked.findUserId(
-        input.user_id !== undefined ? { userId: input.user_id } : { email: normaliseEmail(input.email!) },
-      );
-      if (memberId === null) throw new NotFoundException('User not found');
-      if ((await locked.roleOf(memberId)) !== null) throw new ConflictException('User is already a member');
-      await locked.addMember(memberId, role);
-      return memberId;
+      if (found === null) throw new UserNotFound();
+      if ((await locked.roleOf(found)) !== null) throw new AlreadyMember();
+      await locked.addMember(found, role);
+      return found;
     });
     return this.member(workspaceId, memberId);
   }
@@ -112,11 +143,11 @@ export class WorkspacesService {
     await this.change(workspaceId, async (locked) => {
       const actorRole = await requireRole(locked, userId, 'admin');
       const current = await locked.roleOf(memberId);
-      if (current === null) throw new NotFoundException('Member not found');
-      if (memberId === userId) throw new ForbiddenException('You cannot change your own role');
+      if (current === null) throw new MemberNotFound();
+      if (memberId === userId) throw new OwnRoleChangeRefused();
       // Only an owner touches an owner, or hands out admin or owner.
       if (current === 'owner' || role !== 'member') requireOwner(actorRole);
-      if (current === 'owner' && role !== 'owner' && (await locked.ownerCount()) <= 1) throw new ConflictException(LAST_OWNER);
+      if (current === 'owner' && role !== 'owner' && (await locked.ownerCount()) <= 1) throw new LastOwnerRequired();
       await locked.setRole(memberId, role);
     });
     return this.member(workspaceId, memberId);
@@ -127,19 +158,36 @@ export class WorkspacesService {
     await this.change(workspaceId, async (locked) => {
       const actorRole = await requireRole(locked, userId, memberId === userId ? 'member' : 'admin');
       const current = await locked.roleOf(memberId);
-      if (current === null) throw new NotFoundException('Member not found');
+      if (current === null) throw new MemberNotFound();
       if (current === 'owner') {
         requireOwner(actorRole);
-        if ((await locked.ownerCount()) <= 1) throw new ConflictException(LAST_OWNER);
+        if ((await locked.ownerCount()) <= 1) throw new LastOwnerRequired();
       }
       await locked.removeMember(memberId);
     });
   }
 
   private async member(workspaceId: string, memberId: string): Promise<MemberView> {
-    const row = (await this.workspaces.listMembers(workspaceId)).find((member) => member.userId === memberId);
-    if (row === undefined) throw new NotFoundException('Member not found');
-    return memberView(row);
+    const membership = await this.workspaces.findMembership(workspaceId, memberId);
+    const [member] = membership === null ? [] : await this.withProfiles([membership]);
+    if (member === undefined) throw new MemberNotFound();
+    return member;
+  }
+
+  /** The memberships, in their order, with who each user is (from libs/users, the owner of `users`). */
+  private async withProfiles(memberships: readonly Membership[]): Promise<MemberView[]> {
+    const users = await this.users.findPublicUsers(memberships.map((membership) => membership.userId));
+    const byId = new Map(users.map((user) => [user.id, user]));
+    return memberships.flatMap((membership) => {
+      const user = byId.get(membership.userId);
+      return user === undefined ? [] : [memberView(membership, user)];
+    });
+  }
+
+  private async findUserId(input: NewMember): Promise<string | null> {
+    if (input.user_id === undefined) return this.users.findIdByEmail(input.email!);
+    const [user] = await this.users.findPublicUsers([input.user_id]);
+    return user?.id ?? null;
   }
 
   /** Runs a change with the workspace locked; a workspace that does not exist is the usual 403. */
@@ -148,10 +196,12 @@ export class WorkspacesService {
     try {
       result = await this.workspaces.withLockedWorkspace(workspaceId, work);
     } catch (error) {
-      if (error instanceof DuplicateSlugError) throw new ConflictException(SLUG_TAKEN);
+      if (error instanceof DuplicateSlugError) throw new SlugTaken();
+      // Deleted between the look-up and the insert.
+      if (error instanceof UnknownUserError) throw new UserNotFound();
       throw error;
     }
-    if (result === null) throw new ForbiddenException(NOT_A_MEMBER);
+    if (result === null) throw new WorkspaceAccessDenied();
     return result;
   }
 
@@ -159,7 +209,7 @@ export class WorkspacesService {
     try {
       return await this.workspaces.createWithOwner(fields, userId);
     } catch (error) {
-      if (error instanceof DuplicateSlugError) throw new ConflictException(SLUG_TAKEN);
+      if (error instanceof DuplicateSlugError) throw new SlugTaken();
       throw error;
     }
   }
@@ -167,25 +217,12 @@ export class WorkspacesService {
 
 async function requireRole(locked: LockedWorkspace, userId: string, minimum: Role): Promise<Role> {
   const role = await locked.roleOf(userId);
-  if (role === null || ROLE_RANK[role] < ROLE_RANK[minimum]) throw new ForbiddenException(NOT_A_MEMBER);
+  if (role === null || ROLE_RANK[role] < ROLE_RANK[minimum]) throw new WorkspaceAccessDenied();
   return role;
 }
 
 function requireOwner(role: Role): void {
-  if (role !== 'owner') throw new ForbiddenException(NOT_A_MEMBER);
-}
-
-/** "Ünïcode Team #1" → "unicode-team-1"; at most 64 characters; "workspace" when nothing is left. */
-export function slugify(name: string): string {
-  const slug = name
-    .normalize('NFKD')
-    .replace(/[\u0300-\u036f]/g, '')
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-+|-+$/g, '')
-    .slice(0, 64)
-    .replace(/-+$/, '');
-  return slug === '' ? 'workspace' : slug;
+  if (role !== 'owner') throw new WorkspaceAccessDenied();
 }
 
 function view(workspace: Workspace, role: Role): WorkspaceView {
@@ -201,6 +238,6 @@ function view(workspace: Workspace, role: Role): WorkspaceView {
   };
 }
 
-function memberView(member: MemberRow): MemberView {
-  return { user_id: member.userId, email: member.email, name: member.name, role: member.role, created_at: member.createdAt.toISOString() };
+function memberView(membership: Membership, user: PublicUser): MemberView {
+  return { user_id: membership.userId, email: user.email, name: user.name, role: membership.role, created_at: membership.createdAt.toISOString() };
 }

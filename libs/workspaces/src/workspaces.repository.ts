@@ -1,22 +1,26 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { type DataSource, type EntityManager, In } from 'typeorm';
-import { type Role, Workspace, WorkspaceMember } from './workspace.entities.js';
+import type { Role } from './roles.js';
+import { Workspace, WorkspaceMember } from './workspace.entities.js';
 
 const UNIQUE_VIOLATION = '23505';
+const FOREIGN_KEY_VIOLATION = '23503';
 
 /** The slug is taken by another workspace. */
 export class DuplicateSlugError extends Error {}
+
+/** A membership names a user that does not exist (deleted since it was looked up). */
+export class UnknownUserError extends Error {}
 
 export interface WorkspaceWithRole {
   workspace: Workspace;
   role: Role;
 }
 
-export interface MemberRow {
+/** A row of `workspace_members`; who the user is, is for libs/users to say. */
+export interface Membership {
   userId: string;
-  email: string;
-  name: string | null;
   role: Role;
   createdAt: Date;
 }
@@ -32,8 +36,6 @@ export interface LockedWorkspace {
   readonly workspace: Workspace;
   roleOf(userId: string): Promise<Role | null>;
   ownerCount(): Promise<number>;
-  /** A user's id, by id or by (normalised) email; null when there is no such user. */
-  findUserId(by: { userId: string } | { email: string }): Promise<string | null>;
   addMember(userId: string, role: Role): Promise<void>;
   setRole(userId: string, role: Role): Promise<void>;
   removeMember(userId: string): Promise<void>;
@@ -41,7 +43,7 @@ export interface LockedWorkspace {
   delete(): Promise<void>;
 }
 
-/** The only place that touches the `workspaces` and `workspace_members` tables. */
+/** The only place that touches the `workspaces` and `workspace_members` tables, and it touches no other. */
 @Injectable()
 export class WorkspacesRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
@@ -68,8 +70,12 @@ export class WorkspacesRepository {
   }
 
   async roleOf(workspaceId: string, userId: string): Promise<Role | null> {
+    return (await this.findMembership(workspaceId, userId))?.role ?? null;
+  }
+
+  async findMembership(workspaceId: string, userId: string): Promise<Membership | null> {
     const membership = await this.dataSource.getRepository(WorkspaceMember).findOneBy({ workspaceId, userId });
-    return membership?.role ?? null;
+    return membership === null ? null : toMembership(membership);
   }
 
   /** The user's workspaces, oldest membership first, and how many there are in all. */
@@ -90,14 +96,13 @@ export class WorkspacesRepository {
     return { items, total };
   }
 
-  async listMembers(workspaceId: string): Promise<MemberRow[]> {
-    const rows: { user_id: string; email: string; name: string | null; role: Role; created_at: Date }[] = await this.dataSource.query(
-      `SELECT m.user_id, u.email, u.name, m.role, m.created_at
-         FROM workspace_members m JOIN users u ON u.id = m.user_id
-        WHERE m.workspace_id = $1 ORDER BY m.created_at, m.user_id`,
-      [workspaceId],
-    );
-    return rows.map((row) => ({ userId: row.user_id, email: row.email, name: row.name, role: row.role, createdAt: row.created_at }));
+  /** The workspace's memberships, oldest first. */
+  async listMembers(workspaceId: string): Promise<Membership[]> {
+    const memberships = await this.dataSource.getRepository(WorkspaceMember).find({
+      where: { workspaceId },
+      order: { createdAt: 'ASC', userId: 'ASC' },
+    });
+    return memberships.map(toMembership);
   }
 
   /**
@@ -126,6 +131,9 @@ export class WorkspacesRepository {
       if (driverError?.code === UNIQUE_VIOLATION && driverError.constraint === 'workspaces_slug_unique') {
         throw new DuplicateSlugError();
       }
+      if (driverError?.code === FOREIGN_KEY_VIOLATION && driverError.constraint === 'workspace_members_user_id_fkey') {
+        throw new UnknownUserError();
+      }
       throw error;
     }
   }
@@ -138,13 +146,6 @@ function lockedView(manager: EntityManager, workspace: Workspace): LockedWorkspa
     workspace,
     roleOf: async (userId) => (await members.findOneBy({ workspaceId, userId }))?.role ?? null,
     ownerCount: () => members.countBy({ workspaceId, role: 'owner' }),
-    findUserId: async (by) => {
-      const rows: { id: string }[] =
-        'userId' in by
-          ? await manager.query('SELECT id FROM users WHERE id = $1', [by.userId])
-          : await manager.query('SELECT id FROM users WHERE lower(email) = $1', [by.email]);
-      return rows[0]?.id ?? null;
-    },
     addMember: async (userId, role) => {
       await members.insert({ workspaceId, userId, role });
     },
@@ -159,4 +160,8 @@ function lockedView(manager: EntityManager, workspace: Workspace): LockedWorkspa
       await manager.getRepository(Workspace).delete({ id: workspaceId });
     },
   };
+}
+
+function toMembership(row: WorkspaceMember): Membership {
+  return { userId: row.userId, role: row.role, createdAt: row.createdAt };
 }

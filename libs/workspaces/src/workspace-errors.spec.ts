@@ -1,0 +1,30 @@
+import { DomainError } from '@app/errors';
+import {
+  AlreadyMember,
+  AmbiguousNewMember,
+  LastOwnerRequired,
+  MemberNotFound,
+  OwnRoleChangeRefused,
+  SlugTaken,
+  UserNotFound,
+  WorkspaceAccessDenied,
+} from './workspace-errors.js';
+
+describe('workspace refusals', () => {
+  const refusals = [
+    [WorkspaceAccessDenied, 'forbidden', 'Not a member of this workspace or insufficient role'],
+    [OwnRoleChangeRefused, 'forbidden', 'You cannot change your own role'],
+    [LastOwnerRequired, 'conflict', 'A workspace must keep at least one owner'],
+    [SlugTaken, 'conflict', 'Slug already taken'],
+    [AlreadyMember, 'conflict', 'User is already a member'],
+    [UserNotFound, 'not_found', 'User not found'],
+    [MemberNotFound, 'not_found', 'Member not found'],
+    [AmbiguousNewMember, 'invalid', 'Give exactly one of email or user_id'],
+  ] as const;
+
+  it.each(refusals.map(([type, kind, message]) => ({ name: type.name, type, kind, message })))('$name refuses as $kind, saying "$message"', ({ type, kind, message }) => {
+    const error = new type();
+    expect(error).toBeInstanceOf(DomainError);
+    expect(error).toMatchObject({ kind, message, name: type.name, headers: {} });
+  });
+});

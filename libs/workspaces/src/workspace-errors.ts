@@ -1,0 +1,62 @@
+import { DomainError } from '@app/errors';
+
+/**
+ * The workspace rules' refusals, each with its stable message. The app's error filter turns
+ * their kind into the HTTP status.
+ */
+
+/**
+ * Not a member, a role too low for the action, or a workspace that does not exist: one answer
+ * for all three, so workspace ids cannot be probed.
+ */
+export class WorkspaceAccessDenied extends DomainError {
+  constructor() {
+    super('forbidden', 'Not a member of this workspace or insufficient role');
+  }
+}
+
+export class OwnRoleChangeRefused extends DomainError {
+  constructor() {
+    super('forbidden', 'You cannot change your own role');
+  }
+}
+
+/** The change would leave the workspace without an owner. */
+export class LastOwnerRequired extends DomainError {
+  constructor() {
+    super('conflict', 'A workspace must keep at least one owner');
+  }
+}
+
+export class SlugTaken extends DomainError {
+  constructor() {
+    super('conflict', 'Slug already taken');
+  }
+}
+
+/** The user to add does not exist (told only to those allowed to add members). */
+export class UserNotFound extends DomainError {
+  constructor() {
+    super('not_found', 'User not found');
+  }
+}
+
+export class AlreadyMember extends DomainError {
+  constructor() {
+    super('conflict', 'User is already a member');
+  }
+}
+
+/** The user named is not a member of this workspace. */
+export class MemberNotFound extends DomainError {
+  constructor() {
+    super('not_found', 'Member not found');
+  }
+}
+
+/** A member to add is named by exactly one of email and user id. */
+export class AmbiguousNewMember extends DomainError {
+  constructor() {
+    super('invalid', 'Give exactly one of email or user_id');
+  }
+}
