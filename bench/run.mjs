@@ -200,9 +200,11 @@ async function call(base, method, path, body, token) {
 /** Calls `task` on every item, at most `concurrency` at a time. */
 async function inParallel(items, concurrency, task) {
   const queue = [...items];
-  await Promise.all(Array.from({ length: Math.min(concurrency, queue.length) }, async () => {
-    while (queue.length > 0) await task(queue.shift());
-  }));
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, queue.length) }, async () => {
+      while (queue.length > 0) await task(queue.shift());
+    }),
+  );
 }
 
 /**
@@ -218,8 +220,10 @@ async function collectAccessTokens(base, count, { users, sessionsPerUser, passwo
   // As many at a time as there are bcrypt threads.
   await inParallel(emails, availableParallelism(), (email) => call(base, 'POST', '/auth/register', { email, password }));
   const refreshTokens = [];
-  await inParallel(emails.flatMap((email) => Array(sessionsPerUser).fill(email)), availableParallelism(), async (email) =>
-    refreshTokens.push((await call(base, 'POST', '/auth/login', { email, password, audience: 'api' })).refresh_token),
+  await inParallel(
+    emails.flatMap((email) => Array(sessionsPerUser).fill(email)),
+    availableParallelism(),
+    async (email) => refreshTokens.push((await call(base, 'POST', '/auth/login', { email, password, audience: 'api' })).refresh_token),
   );
   const signedIn = performance.now();
   const accessTokens = new Set();
@@ -244,7 +248,10 @@ async function collectAccessTokens(base, count, { users, sessionsPerUser, passwo
 /** Waits until `url` answers 200; throws `failure()` when `child` exits or 30 s pass first. */
 async function waitUntilServing(url, child, failure) {
   for (let attempt = 0; ; attempt++) {
-    const ready = await fetch(url).then((r) => r.ok, () => false);
+    const ready = await fetch(url).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ready) return;
     if (attempt > 300 || child.exitCode !== null) throw failure();
     await new Promise((resolve) => setTimeout(resolve, 100));
@@ -301,7 +308,10 @@ let frameworkExited;
 const results = {};
 try {
   for (let attempt = 0; ; attempt++) {
-    const ready = await fetch(`${base}/health/ready`).then((r) => r.ok, () => false);
+    const ready = await fetch(`${base}/health/ready`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ready) break;
     if (attempt > 300 || server.exitCode !== null) throw new Error(`Gatehouse did not start:\n${serverErrors}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
@@ -318,7 +328,11 @@ try {
   let frameworkErrors = '';
   framework.stderr.on('data', (chunk) => (frameworkErrors += chunk));
   frameworkExited = new Promise((resolve) => framework.on('exit', resolve));
-  await waitUntilServing(`${frameworkBase}/health/live`, framework, () => new Error(`The framework floor did not start:\n${frameworkErrors}`));
+  await waitUntilServing(
+    `${frameworkBase}/health/live`,
+    framework,
+    () => new Error(`The framework floor did not start:\n${frameworkErrors}`),
+  );
 
   const email = `bench-${Date.now()}@example.com`;
   const password = 'benchmark-password';
@@ -333,7 +347,8 @@ try {
 
   log('Signing in two sessions per connection for the refresh scenario...');
   let refreshTokens = [];
-  const signIn = async () => refreshTokens.push((await call(base, 'POST', '/auth/login', { email, password, audience: 'api' })).refresh_token);
+  const signIn = async () =>
+    refreshTokens.push((await call(base, 'POST', '/auth/login', { email, password, audience: 'api' })).refresh_token);
   // As many at a time as there are bcrypt threads.
   while (refreshTokens.length < 2 * connections) await Promise.all(Array.from({ length: availableParallelism() }, signIn));
 
@@ -358,7 +373,9 @@ try {
   await generator.run(scenario({ url: frameworkBase, path: '/health/live', duration: 2 }), framework.pid);
   await generator.run(scenario({ path: '/auth/claims', headers: bearer, duration: 2 }));
   // As many distinct tokens as the cache holds: it is full before the memory is first read.
-  await generator.run(scenario({ path: '/auth/claims', tokenPool: 'distinct', amount: Math.min(distinctTokenCount, VERIFIED_TOKEN_CACHE_SIZE) }));
+  await generator.run(
+    scenario({ path: '/auth/claims', tokenPool: 'distinct', amount: Math.min(distinctTokenCount, VERIFIED_TOKEN_CACHE_SIZE) }),
+  );
   await generator.run(scenario({ path: '/auth/me', headers: bearer, duration: 1 }));
   // A set number of rotations, none cut off, so that every session's latest token comes back.
   ({ refreshTokens } = await generator.run(scenario({ path: '/auth/refresh', refreshTokens, amount: 3000 })));
@@ -380,7 +397,10 @@ try {
   //   same handler (bench/framework-floor.mjs); the rest is what Gatehouse adds to every
   //   request, guarded or not: its request logging at the production LOG_LEVEL, request ids,
   //   security headers, the duration metric, its global guard letting a public route through.
-  if (plan) log(`Pinning the load generator to CPU ${plan.generator} and the servers (Gatehouse, framework floor) to CPUs ${plan.server} for the ratio scenarios`);
+  if (plan)
+    log(
+      `Pinning the load generator to CPU ${plan.generator} and the servers (Gatehouse, framework floor) to CPUs ${plan.server} for the ratio scenarios`,
+    );
   if (plan) for (const pid of [server.pid, framework.pid]) pin(pid, plan.server);
   await settle(server.pid);
   await settle(framework.pid);
@@ -408,7 +428,9 @@ try {
   for (const name of Object.keys(perRound)) results[name] = combine(perRound[name]);
   // A ratio compares the server's costs only if the server (its one main thread) was the limit.
   const unsaturated = plan
-    ? Object.keys(perRound).filter((name) => results[name].serverCpuSeconds !== null && results[name].serverCpuSeconds / results[name].seconds < 0.9)
+    ? Object.keys(perRound).filter(
+        (name) => results[name].serverCpuSeconds !== null && results[name].serverCpuSeconds / results[name].seconds < 0.9,
+      )
     : [];
   /** Over each pair of rounds (forward, then reverse), a drift that is linear in time cancels. */
   const pairRatio = (name, reference = 'public') =>
@@ -429,7 +451,13 @@ try {
 
   const loginBody = JSON.stringify({ email, password, audience: 'api' });
   const loginConnections = Math.max(8, availableParallelism() * 4);
-  const login = scenario({ path: '/auth/login', method: 'POST', headers: { 'content-type': 'application/json' }, body: loginBody, connections: loginConnections });
+  const login = scenario({
+    path: '/auth/login',
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: loginBody,
+    connections: loginConnections,
+  });
   await run('login', { ...login, duration: loginDuration });
 
   await run('refresh', scenario({ path: '/auth/refresh', refreshTokens }));
@@ -476,9 +504,26 @@ try {
   };
   const report = {
     date: new Date().toISOString(),
-    commit: (() => { try { return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root }).toString().trim(); } catch { return 'unknown'; } })(),
+    commit: (() => {
+      try {
+        return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root }).toString().trim();
+      } catch {
+        return 'unknown';
+      }
+    })(),
     machine,
-    settings: { duration, ratioDuration: Number(flags['ratio-duration']), rounds, cpus: plan ?? 'not pinned', loginDuration, connections, loginConnections, bcryptCost, logLevel: flags['log-level'], distinctTokens: distinctTokenCount },
+    settings: {
+      duration,
+      ratioDuration: Number(flags['ratio-duration']),
+      rounds,
+      cpus: plan ?? 'not pinned',
+      loginDuration,
+      connections,
+      loginConnections,
+      bcryptCost,
+      logLevel: flags['log-level'],
+      distinctTokens: distinctTokenCount,
+    },
     distinctTokens: { count: distinctTokens.length, ...distinct, ...collection },
     perRound,
     bcryptCapacityPerSecond: capacity,
@@ -496,7 +541,15 @@ try {
     return micros < 10_000 ? `${micros.toFixed(0)} µs` : `${(micros / 1000).toFixed(0)} ms`;
   };
   const busy = (r) => (r.serverCpuSeconds === null ? '-' : (r.serverCpuSeconds / r.seconds).toFixed(2));
-  const rows = Object.entries(results).map(([name, r]) => [name, r.requestsPerSecond.toFixed(0), `${r.p50} ms`, `${r.p99} ms`, String(r.errors), cpuPerRequest(r), busy(r)]);
+  const rows = Object.entries(results).map(([name, r]) => [
+    name,
+    r.requestsPerSecond.toFixed(0),
+    `${r.p50} ms`,
+    `${r.p99} ms`,
+    String(r.errors),
+    cpuPerRequest(r),
+    busy(r),
+  ]);
   const table = [['scenario', 'requests/s', 'p50', 'p99', 'errors', 'server CPU/request', 'server busy'], ...rows];
   const widths = table[0].map((_, column) => Math.max(...table.map((row) => row[column].length)));
   const line = (row) => `| ${row.map((cell, column) => cell.padEnd(widths[column])).join(' | ')} |`;
@@ -515,7 +568,10 @@ try {
     `(${Object.keys(pairRatios).join(', ')}: medians over ${rounds / 2} pairs of rounds${plan ? `; servers on CPUs ${plan.server}, load generator on CPU ${plan.generator}` : ''})`,
     `(framework: bare NestJS on Fastify, the same /health/live handler; its server columns are the framework floor's process;`,
     ` guarded-distinct: ${distinctTokens.length} distinct access tokens in turn, ${distinct.users * distinct.sessionsPerUser} sessions of ${distinct.users} users, collected in ${collectSeconds.toFixed(1)} s before the rounds)`,
-    ...unsaturated.map((name) => `warning: in ${name} the server kept only ${busy(results[name])} of a core busy: the load generator, not the server, may have set that rate`),
+    ...unsaturated.map(
+      (name) =>
+        `warning: in ${name} the server kept only ${busy(results[name])} of a core busy: the load generator, not the server, may have set that rate`,
+    ),
     '',
     ...targets.map(([name, met]) => `${met ? 'met    ' : 'NOT MET'}  ${name}`),
   ];

@@ -48,16 +48,28 @@ describe('refresh rotation', () => {
     const { pair } = await signedIn();
     const next = await auth().refresh({ refresh_token: pair.refresh_token }, client);
     await new Promise((resolve) => setTimeout(resolve, 2100));
-    const refusal = await expectRefusal(auth().refresh({ refresh_token: pair.refresh_token }, client), CredentialsRefused, 'unauthenticated');
+    const refusal = await expectRefusal(
+      auth().refresh({ refresh_token: pair.refresh_token }, client),
+      CredentialsRefused,
+      'unauthenticated',
+    );
     expect(refusal.message).toBe('Refresh token reuse detected; the session has been revoked');
     expect(services.get(RevokedSessions).isRevoked(await sessionOf(pair.access_token))).toBe(true);
-    const afterTheft = await expectRefusal(auth().refresh({ refresh_token: next.refresh_token }, client), CredentialsRefused, 'unauthenticated');
+    const afterTheft = await expectRefusal(
+      auth().refresh({ refresh_token: next.refresh_token }, client),
+      CredentialsRefused,
+      'unauthenticated',
+    );
     expect(afterTheft.message).toBe('Session revoked');
   });
 
   it('refuses a refresh token that is not one', async () => {
     const { pair } = await signedIn();
-    const refusal = await expectRefusal(auth().refresh({ refresh_token: pair.access_token }, client), CredentialsRefused, 'unauthenticated');
+    const refusal = await expectRefusal(
+      auth().refresh({ refresh_token: pair.access_token }, client),
+      CredentialsRefused,
+      'unauthenticated',
+    );
     expect(refusal.message).toBe('Invalid refresh token');
   });
 });

@@ -21,7 +21,13 @@ export function useTestServices(overrides: Environment = {}, modules: (Type | Dy
 
   beforeAll(async () => {
     const url = testDatabaseUrl();
-    const config = loadGatehouseConfigOrThrow({ PLATFORM_ENV: 'dev', DATABASE_URL: url, BCRYPT_COST: '4', LOG_LEVEL: 'silent', ...overrides });
+    const config = loadGatehouseConfigOrThrow({
+      PLATFORM_ENV: 'dev',
+      DATABASE_URL: url,
+      BCRYPT_COST: '4',
+      LOG_LEVEL: 'silent',
+      ...overrides,
+    });
     moduleRef = await Test.createTestingModule({
       imports: [GatehouseConfigModule.forRoot(config), DatabaseModule.forRoot(url), UsersModule, WorkspacesModule, ...modules],
     }).compile();
