@@ -106,7 +106,9 @@ const audienceList = Joi.custom((value: unknown, helpers) => {
 /** `https://a.example,https://b.example` → a list of origins (scheme, host and optional port), or `*`. */
 const originList = Joi.custom((value: unknown, helpers) => {
   const origins: string[] = [];
-  for (const entry of String(value).split(',').map((e) => e.trim())) {
+  for (const entry of String(value)
+    .split(',')
+    .map((e) => e.trim())) {
     if (entry === '*' || /^https?:\/\/[a-z0-9.-]+(:\d{1,5})?$/i.test(entry)) {
       if (!origins.includes(entry)) origins.push(entry);
     } else {
@@ -148,7 +150,10 @@ export function settingsSchema(isDevelopment: boolean): Joi.ObjectSchema<RawSett
     authRateLimit: integer().min(1).default(60),
     trustProxy: boolean().default(false),
     refreshGraceSeconds: integer().min(0).max(60).default(10),
-    logLevel: Joi.string().trim().valid(...LOG_LEVELS).default('info'),
+    logLevel: Joi.string()
+      .trim()
+      .valid(...LOG_LEVELS)
+      .default('info'),
     corsOrigins: originList.default([]),
     metricsPublic: boolean().default(false),
     metricsPort: integer().min(1).max(65_535).invalid(Joi.ref('port')),

@@ -207,9 +207,7 @@ describe('the signing secret', () => {
   });
 
   it('rejects an empty PLATFORM_JWT_SECRET instead of falling back to the default', () => {
-    expect(problemsOf({ ...PROD, PLATFORM_JWT_SECRET: '' })).toEqual([
-      `PLATFORM_JWT_SECRET: is set but empty; ${tooShort}`,
-    ]);
+    expect(problemsOf({ ...PROD, PLATFORM_JWT_SECRET: '' })).toEqual([`PLATFORM_JWT_SECRET: is set but empty; ${tooShort}`]);
   });
 
   it('reads PLATFORM_JWT_SECRET_FILE and trims the trailing newline', () => {
@@ -228,7 +226,11 @@ describe('the signing secret', () => {
   });
 
   it.each([
-    ['both variables set', { PLATFORM_JWT_SECRET: STRONG_SECRET, PLATFORM_JWT_SECRET_FILE: '/dev/null' }, /^PLATFORM_JWT_SECRET and PLATFORM_JWT_SECRET_FILE: both are set/],
+    [
+      'both variables set',
+      { PLATFORM_JWT_SECRET: STRONG_SECRET, PLATFORM_JWT_SECRET_FILE: '/dev/null' },
+      /^PLATFORM_JWT_SECRET and PLATFORM_JWT_SECRET_FILE: both are set/,
+    ],
     ['a missing file', { PLATFORM_JWT_SECRET_FILE: join(dir, 'missing') }, /^PLATFORM_JWT_SECRET_FILE: cannot read .*missing \(ENOENT\)/],
     ['an empty file', { PLATFORM_JWT_SECRET_FILE: file('empty', '\n') }, /^PLATFORM_JWT_SECRET_FILE: .*empty is empty/],
   ])('rejects %s', (_name, env, pattern) => {
@@ -253,7 +255,13 @@ describe('other settings', () => {
     ['DATABASE_URL', 'postgresql://u@db:5432/g', DEV, (c: GatehouseConfig) => c.database.url, 'postgresql://u@db:5432/g'],
     ['REDIS_URL', 'redis://127.0.0.1:6379', DEV, (c: GatehouseConfig) => c.redis.url, 'redis://127.0.0.1:6379'],
     ['LOG_LEVEL', 'debug', DEV, (c: GatehouseConfig) => c.http.logLevel, 'debug'],
-    ['CORS_ORIGINS', 'https://app.example.com, http://localhost:5173,https://app.example.com', DEV, (c: GatehouseConfig) => c.http.corsOrigins, ['https://app.example.com', 'http://localhost:5173']],
+    [
+      'CORS_ORIGINS',
+      'https://app.example.com, http://localhost:5173,https://app.example.com',
+      DEV,
+      (c: GatehouseConfig) => c.http.corsOrigins,
+      ['https://app.example.com', 'http://localhost:5173'],
+    ],
     ['CORS_ORIGINS', '*', DEV, (c: GatehouseConfig) => c.http.corsOrigins, ['*']],
     ['METRICS_PUBLIC', 'true', DEV, (c: GatehouseConfig) => c.http.metricsPublic, true],
     ['METRICS_PORT', '9464', DEV, (c: GatehouseConfig) => c.http.metricsPort, 9464],
@@ -272,11 +280,26 @@ describe('other settings', () => {
     ['AUTH_RATE_LIMIT', '0', DEV, 'AUTH_RATE_LIMIT: 0 is too small; allowed: an integer of at least 1'],
     ['REFRESH_GRACE_SECONDS', '61', DEV, 'REFRESH_GRACE_SECONDS: 61 is too large; allowed: an integer number of seconds from 0 to 60'],
     ['LOG_LEVEL', 'verbose', DEV, 'LOG_LEVEL: "verbose" is not allowed; allowed: one of fatal, error, warn, info, debug, trace, silent'],
-    ['CORS_ORIGINS', 'app.example.com', DEV, 'CORS_ORIGINS: "app.example.com" is not an origin; allowed: a comma-separated list of origins such as https://app.example.com, or * for any origin'],
+    [
+      'CORS_ORIGINS',
+      'app.example.com',
+      DEV,
+      'CORS_ORIGINS: "app.example.com" is not an origin; allowed: a comma-separated list of origins such as https://app.example.com, or * for any origin',
+    ],
     ['METRICS_PORT', '3000', DEV, 'METRICS_PORT: 3000 is the same as PORT; allowed: an integer from 1 to 65535, other than PORT'],
     ['PORT', '65536', DEV, 'PORT: 65536 is too large; allowed: an integer from 0 to 65535'],
-    ['DATABASE_URL', 'mysql://db/x', DEV, 'DATABASE_URL: "mysql://db/x" is not a valid URL of the right kind; allowed: a postgres:// or postgresql:// URL, or unset for the embedded PostgreSQL'],
-    ['REDIS_URL', 'http://cache', DEV, 'REDIS_URL: "http://cache" is not a valid URL of the right kind; allowed: a redis:// or rediss:// URL, or unset for in-process counters'],
+    [
+      'DATABASE_URL',
+      'mysql://db/x',
+      DEV,
+      'DATABASE_URL: "mysql://db/x" is not a valid URL of the right kind; allowed: a postgres:// or postgresql:// URL, or unset for the embedded PostgreSQL',
+    ],
+    [
+      'REDIS_URL',
+      'http://cache',
+      DEV,
+      'REDIS_URL: "http://cache" is not a valid URL of the right kind; allowed: a redis:// or rediss:// URL, or unset for in-process counters',
+    ],
   ])('%s=%s is rejected', (variable, value, base, line) => {
     expect(problemsOf({ ...base, [variable]: value })).toEqual([line]);
   });
@@ -341,15 +364,24 @@ describe('the YAML profile (GATEHOUSE_PROFILE)', () => {
   });
 
   it('names the YAML key and file of an invalid value', () => {
-    const bad = file('bad.yaml', 'security:\n  jwt_issuer: x\n  jwt_access_token_expiration: 2592000000\n  jwt_audiences: [web, desktop]\n');
+    const bad = file(
+      'bad.yaml',
+      'security:\n  jwt_issuer: x\n  jwt_access_token_expiration: 2592000000\n  jwt_audiences: [web, desktop]\n',
+    );
     const problems = problemsOf({ PLATFORM_JWT_SECRET: STRONG_SECRET, GATEHOUSE_PROFILE: bad });
     expect(problems).toHaveLength(2);
-    expect(problems[0]).toMatch(new RegExp(`^security\\.jwt_access_token_expiration in ${bad}: 2592000000 is too large; .* seconds, not milliseconds`));
+    expect(problems[0]).toMatch(
+      new RegExp(`^security\\.jwt_access_token_expiration in ${bad}: 2592000000 is too large; .* seconds, not milliseconds`),
+    );
     expect(problems[1]).toMatch(new RegExp(`^security\\.jwt_audiences in ${bad}: "desktop" is not a known audience`));
   });
 
   it.each([
-    ['an unknown key', 'security:\n  jwt_issuer: x\n  jwt_expiry: 5\n', /^security\.jwt_expiry in .*: unknown setting; allowed: jwt_issuer, /],
+    [
+      'an unknown key',
+      'security:\n  jwt_issuer: x\n  jwt_expiry: 5\n',
+      /^security\.jwt_expiry in .*: unknown setting; allowed: jwt_issuer, /,
+    ],
     ['invalid YAML', 'security: [unclosed\n', /^GATEHOUSE_PROFILE: .* is not valid YAML/],
     ['a non-mapping security section', 'security: 5\n', /^GATEHOUSE_PROFILE: "security" in .* must be a mapping/],
   ])('rejects %s', (_name, content, pattern) => {

@@ -1,12 +1,7 @@
 import { createHash, createSecretKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type Joi from 'joi';
-import {
-  allowedRange,
-  MAX_ACCESS_TOKEN_EXPIRATION,
-  type SettingKey,
-  settingsSchema,
-} from './config.schema.js';
+import { allowedRange, MAX_ACCESS_TOKEN_EXPIRATION, type SettingKey, settingsSchema } from './config.schema.js';
 import type {
   AccountsConfig,
   Audience,
@@ -63,8 +58,7 @@ export class ConfigValidationError extends Error {
 }
 
 export type ConfigResult =
-  | { readonly ok: true; readonly config: GatehouseConfig }
-  | { readonly ok: false; readonly problems: readonly string[] };
+  { readonly ok: true; readonly config: GatehouseConfig } | { readonly ok: false; readonly problems: readonly string[] };
 
 interface Setting {
   value: unknown;
@@ -117,10 +111,13 @@ export function loadGatehouseConfig(env: Environment = process.env): ConfigResul
 
   const raw: Record<string, unknown> = {};
   for (const [key, setting] of settings) if (!reported.has(key)) raw[key] = setting.value;
-  const { value, error } = settingsSchema(isDevelopment).validate(raw, {
+  const validation = settingsSchema(isDevelopment).validate(raw, {
     abortEarly: false,
     convert: true,
   });
+  const error = validation.error;
+  // Converted by the schema; each field is cast to its section's type below.
+  const value = validation.value as Record<SettingKey, unknown>;
   for (const detail of error?.details ?? []) {
     const key = detail.path[0] as SettingKey;
     if (reported.has(key)) continue;
@@ -216,17 +213,11 @@ function applyAccessTokenAlias(env: Environment, settings: Map<SettingKey, Setti
 }
 
 /** `PLATFORM_JWT_SECRET_FILE` supplies the secret from a file (Docker and Kubernetes secrets). */
-function applySecretFile(
-  env: Environment,
-  settings: Map<SettingKey, Setting>,
-  problems: string[],
-): SecretSource {
+function applySecretFile(env: Environment, settings: Map<SettingKey, Setting>, problems: string[]): SecretSource {
   const path = env.PLATFORM_JWT_SECRET_FILE;
   if (path === undefined) return settings.has('secret') ? 'environment' : 'default';
   if (env.PLATFORM_JWT_SECRET !== undefined) {
-    problems.push(
-      'PLATFORM_JWT_SECRET and PLATFORM_JWT_SECRET_FILE: both are set; set only one of them',
-    );
+    problems.push('PLATFORM_JWT_SECRET and PLATFORM_JWT_SECRET_FILE: both are set; set only one of them');
     return 'environment';
   }
   if (path.trim() === '') {
@@ -250,12 +241,7 @@ function applySecretFile(
   return 'file';
 }
 
-function describeProblem(
-  key: SettingKey,
-  label: string,
-  detail: Joi.ValidationErrorItem,
-  isDevelopment: boolean,
-): string {
+function describeProblem(key: SettingKey, label: string, detail: Joi.ValidationErrorItem, isDevelopment: boolean): string {
   const shown = SECRET_SETTINGS.has(key) ? 'the value' : JSON.stringify(detail.context?.value);
   let problem: string;
   switch (detail.type) {

@@ -28,7 +28,9 @@ export function readProfile(path: string): Profile {
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    return fail(`cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? 'unreadable'}); allowed: the path of a readable YAML file`);
+    return fail(
+      `cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? 'unreadable'}); allowed: the path of a readable YAML file`,
+    );
   }
   let document: unknown;
   try {
@@ -49,9 +51,7 @@ export function readProfile(path: string): Profile {
   for (const [name, value] of Object.entries(security)) {
     const key = YAML_SETTINGS[name];
     if (key === undefined) {
-      profile.problems.push(
-        `security.${name} in ${path}: unknown setting; allowed: ${Object.keys(YAML_SETTINGS).join(', ')}`,
-      );
+      profile.problems.push(`security.${name} in ${path}: unknown setting; allowed: ${Object.keys(YAML_SETTINGS).join(', ')}`);
       continue;
     }
     if (value === null) continue;
