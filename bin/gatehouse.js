@@ -1,10 +1,17 @@
 #!/usr/bin/env node
-// The `gatehouse` command: runs the compiled CLI (`npm ci` builds it through `prepare`).
+// The `gatehouse` command: runs the compiled server for `gatehouse start` and the compiled CLI
+// for everything else (`npm ci` builds both through `prepare`). The two are separate apps; the
+// CLI imports neither the server's root module nor anything else of it.
 import { existsSync } from 'node:fs';
 
-const entry = new URL('../dist/apps/cli/src/main.js', import.meta.url);
+const [command, ...rest] = process.argv.slice(2);
+const entry = new URL(
+  command === 'start' && rest.length === 0 ? '../dist/apps/platform/src/main.js' : '../dist/apps/cli/src/main.js',
+  import.meta.url,
+);
 if (!existsSync(entry)) {
   process.stderr.write('Gatehouse is not built yet: run `npm run build` (npm ci and npm install do it too)\n');
   process.exit(1);
 }
+if (command === 'start' && rest.length === 0) process.argv.splice(2, 1);
 await import(entry.href);

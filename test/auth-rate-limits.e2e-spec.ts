@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { RunningPlatform } from '../apps/platform/src/bootstrap.js';
+import type { RunningPlatform } from '@app/server';
 import { login, PASSWORD, registerUser, request, uniqueEmail } from './support/auth-client.js';
 import { startTestPlatform } from './support/platform.js';
 import { expectError } from './support/responses.js';

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import type { RunningPlatform } from '../apps/platform/src/bootstrap.js';
+import type { RunningPlatform } from '@app/server';
 import { decode, forge, json, login, PASSWORD, registerUser, request, signIn, TEST_ISSUER, TEST_SECRET, withClaims } from './support/auth-client.js';
 import { runGatehouse, startGatehouseServer } from './support/gatehouse-process.js';
 import { startTestPlatform, testDatabaseUrl } from './support/platform.js';
@@ -77,7 +77,7 @@ describe('refresh rotation', () => {
     const statuses = responses.map((response) => response.status);
     expect(statuses.filter((status) => status === 200)).toHaveLength(1);
     expect(statuses.filter((status) => status === 401)).toHaveLength(9);
-    const winner = await json(responses[statuses.indexOf(200)]!);
+    const winner = await json(responses[statuses.indexOf(200)]);
     expect((await me(winner.access_token)).status).toBe(200);
   });
 
@@ -114,7 +114,7 @@ describe('logout', () => {
   it('revokes every session of the user with scope=global', async () => {
     const { email } = await registerUser(base);
     const sessions = [await login(base, email), await login(base, email), await login(base, email)];
-    expect((await request(base, 'POST', '/auth/logout?scope=global', { token: sessions[0]!.access_token })).status).toBe(204);
+    expect((await request(base, 'POST', '/auth/logout?scope=global', { token: sessions[0].access_token })).status).toBe(204);
     for (const session of sessions) await expectError(await me(session.access_token), 401, 'Token revoked');
   });
 

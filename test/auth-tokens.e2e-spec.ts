@@ -1,6 +1,6 @@
 import jwt from 'jsonwebtoken';
 import { randomUUID } from 'node:crypto';
-import type { RunningPlatform } from '../apps/platform/src/bootstrap.js';
+import type { RunningPlatform } from '@app/server';
 import {
   decode,
   forge,
@@ -196,6 +196,8 @@ describe('the guard: presenting an access token', () => {
     ['a tampered payload', () => { const [h, , s] = pair.access_token.split('.'); return `${h}.${Buffer.from(JSON.stringify({ ...decode(pair.access_token).payload, sub: randomUUID() })).toString('base64url')}.${s}`; }, 'Invalid token'],
     ['alg none', () => jwt.sign(decode(pair.access_token).payload, '', { algorithm: 'none', header: { alg: 'none', typ: 'at+jwt' } }), 'Invalid token'],
     ['another algorithm (HS512)', () => forge({ sub: pair.user.id }, { algorithm: 'HS512' }), 'Invalid token'],
+    ['no kid (Gatehouse always names its key)', () => forge({ sub: pair.user.id }, { kid: null }), 'Invalid token'],
+    ['an unknown kid', () => forge({ sub: pair.user.id }, { kid: 'aaaaaaaaaaaaaaaa' }), 'Invalid token'],
     ['another secret', () => forge({ sub: pair.user.id }, { secret: 'some-other-secret-that-is-long-enough!!' }), 'Invalid token'],
     ['an expired token', () => withClaims(pair.access_token, { iat: Math.floor(Date.now() / 1000) - 200, exp: Math.floor(Date.now() / 1000) - 60 }), 'Token expired'],
     ['a token not valid yet (nbf)', () => withClaims(pair.access_token, { nbf: Math.floor(Date.now() / 1000) + 120 }), 'Invalid token'],

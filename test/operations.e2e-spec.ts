@@ -1,4 +1,4 @@
-import type { RunningPlatform } from '../apps/platform/src/bootstrap.js';
+import type { RunningPlatform } from '@app/server';
 import { json, login, PASSWORD, registerUser, request, signIn, TEST_ISSUER, TEST_SECRET, uniqueEmail } from './support/auth-client.js';
 import { CapturingLogger } from './support/capturing-logger.js';
 import { freePort, startGatehouseServer } from './support/gatehouse-process.js';
@@ -24,7 +24,7 @@ describe('OpenAPI', () => {
     routes = logger.entries
       .map((entry) => /^Mapped \{(.+), (\w+)\} route$/.exec(entry.message))
       .filter((match): match is RegExpExecArray => match !== null)
-      .map((match) => ({ path: match[1]!, method: match[2]!.toLowerCase() }));
+      .map((match) => ({ path: match[1], method: match[2].toLowerCase() }));
     document = await json(await request(platform.url, 'GET', '/docs-json'));
   });
   afterAll(() => platform.close());
@@ -49,7 +49,7 @@ describe('OpenAPI', () => {
 
   it('marks exactly the routes the guard protects as bearer-secured, with their audiences', async () => {
     for (const { path, method } of routes) {
-      const operation = document.paths[path.replace(/:(\w+)/g, '{$1}')]![method]!;
+      const operation = document.paths[path.replace(/:(\w+)/g, '{$1}')][method];
       const concrete = path.replace(/:(\w+)/g, '00000000-0000-4000-8000-000000000000');
       const response = await request(platform.url, method.toUpperCase(), concrete, { body: method === 'get' || method === 'delete' ? undefined : {} });
       const guarded = response.status === 401 && (await json(response)).message === 'Missing Authorization header';
@@ -65,18 +65,18 @@ describe('OpenAPI', () => {
 
   it('documents a success response and error responses for every operation', () => {
     for (const { path, method } of routes) {
-      const codes = Object.keys(document.paths[path.replace(/:(\w+)/g, '{$1}')]![method]!.responses);
+      const codes = Object.keys(document.paths[path.replace(/:(\w+)/g, '{$1}')][method].responses);
       expect({ path, method, success: codes.some((code) => code.startsWith('2')) }).toEqual({ path, method, success: true });
       if (path !== '/health/live') expect({ path, method, errors: codes.some((code) => /^[45]/.test(code)) }).toEqual({ path, method, errors: true });
     }
   });
 
   it('describes request bodies and the error shape', () => {
-    const login = document.paths['/auth/login']!.post!;
-    expect(login.requestBody!.content['application/json']!.schema.$ref).toBe('#/components/schemas/LoginDto');
-    expect(Object.keys(document.components.schemas.LoginDto!.properties!)).toEqual(['email', 'password', 'audience']);
-    expect(Object.keys(document.components.schemas.ErrorResponse!.properties!)).toEqual(['statusCode', 'error', 'message']);
-    expect(Object.keys(document.components.schemas.TokenPairResponse!.properties!)).toEqual(
+    const login = document.paths['/auth/login'].post;
+    expect(login.requestBody!.content['application/json'].schema.$ref).toBe('#/components/schemas/LoginDto');
+    expect(Object.keys(document.components.schemas.LoginDto.properties!)).toEqual(['email', 'password', 'audience']);
+    expect(Object.keys(document.components.schemas.ErrorResponse.properties!)).toEqual(['statusCode', 'error', 'message']);
+    expect(Object.keys(document.components.schemas.TokenPairResponse.properties!)).toEqual(
       expect.arrayContaining(['access_token', 'refresh_token', 'token_type', 'expires_in', 'refresh_expires_in', 'audience', 'user']),
     );
   });

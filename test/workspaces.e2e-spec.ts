@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { randomUUID } from 'node:crypto';
-import type { RunningPlatform } from '../apps/platform/src/bootstrap.js';
+import type { RunningPlatform } from '@app/server';
 import { json, login, registerUser, request, signIn, TEST_ISSUER, TEST_SECRET } from './support/auth-client.js';
 import { startTestPlatform, testDatabaseUrl } from './support/platform.js';
 import { expectError } from './support/responses.js';

@@ -1,5 +1,6 @@
 import jwt from 'jsonwebtoken';
 import { randomUUID } from 'node:crypto';
+import { fingerprintSecret } from '@app/config';
 
 export const TEST_SECRET = 'gatehouse-e2e-signing-secret-0123456789abcdef';
 export const TEST_ISSUER = 'gatehouse-e2e';
@@ -63,7 +64,7 @@ export async function signIn(baseUrl: string, extra: Record<string, unknown> = {
 export function decode(token: string): { header: Record<string, unknown>; payload: Record<string, unknown> } {
   const decoded = jwt.decode(token, { complete: true });
   if (decoded === null || typeof decoded.payload === 'string') throw new Error('not a JWT');
-  return { header: decoded.header as unknown as Record<string, unknown>, payload: decoded.payload as Record<string, unknown> };
+  return { header: decoded.header as unknown as Record<string, unknown>, payload: decoded.payload };
 }
 
 /**
@@ -72,7 +73,7 @@ export function decode(token: string): { header: Record<string, unknown>; payloa
  */
 export function forge(
   claims: Record<string, unknown>,
-  options: { secret?: string; algorithm?: jwt.Algorithm; typ?: string } = {},
+  options: { secret?: string; algorithm?: jwt.Algorithm; typ?: string; kid?: string | null } = {},
 ): string {
   const now = Math.floor(Date.now() / 1000);
   const payload = {
@@ -86,9 +87,12 @@ export function forge(
     ...claims,
   };
   for (const [key, value] of Object.entries(payload)) if (value === undefined) delete (payload as Record<string, unknown>)[key];
-  return jwt.sign(payload, options.secret ?? TEST_SECRET, {
+  const secret = options.secret ?? TEST_SECRET;
+  // The key id Gatehouse gives the secret's tokens (its fingerprint), as a forger who knew it would.
+  const kid = options.kid === null ? undefined : (options.kid ?? fingerprintSecret(secret));
+  return jwt.sign(payload, secret, {
     algorithm: options.algorithm ?? 'HS256',
-    header: { alg: options.algorithm ?? 'HS256', typ: options.typ ?? 'at+jwt' },
+    header: { alg: options.algorithm ?? 'HS256', typ: options.typ ?? 'at+jwt', kid },
   });
 }
 

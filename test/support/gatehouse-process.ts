@@ -46,8 +46,8 @@ export async function startGatehouseServer(env: Record<string, string>, timeoutM
   const port = env.PORT ?? String(await freePort());
   const child = spawn(process.execPath, [GATEHOUSE_BIN, 'start'], { env: childEnvironment({ ...env, PORT: port }) });
   let output = '';
-  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   const baseUrl = `http://127.0.0.1:${port}`;
   const server: ServerProcess = {

@@ -1,6 +1,7 @@
 import type { LoggerService } from '@nestjs/common';
 import { type Environment, loadGatehouseConfigOrThrow } from '@app/config';
-import { createPlatform, type RunningPlatform } from '../../apps/platform/src/bootstrap.js';
+import { createPlatform, type RunningPlatform } from '@app/server';
+import { AppModule } from '../../apps/platform/src/app.module.js';
 
 /** The migrated database the global setup prepared (embedded, or on DATABASE_URL's server). */
 export function testDatabaseUrl(): string {
@@ -28,5 +29,5 @@ export function testEnvironment(overrides: Environment = {}): Environment {
 /** A Gatehouse running in this process, over real HTTP, on the test database. */
 export async function startTestPlatform(overrides: Environment = {}, logger: LoggerService | false = false): Promise<RunningPlatform> {
   const env = testEnvironment(overrides);
-  return createPlatform(loadGatehouseConfigOrThrow(env), { logger });
+  return createPlatform((databaseUrl, config) => AppModule.forRoot(databaseUrl, config), loadGatehouseConfigOrThrow(env), { logger });
 }

@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { runPlatform } from '../../platform/src/bootstrap.js';
+import { fileURLToPath } from 'node:url';
 import { registerConfigCommands } from './commands/config.command.js';
 import { registerMigrateCommand } from './commands/migrate.command.js';
 import { registerSecretCommands } from './commands/secret.command.js';
@@ -10,10 +10,11 @@ const program = new Command('gatehouse')
   .showHelpAfterError()
   .configureHelp({ sortSubcommands: true });
 
-program
-  .command('start')
-  .description('run the server (an embedded PostgreSQL when DATABASE_URL is unset)')
-  .action(() => runPlatform());
+// The server is another app: run as its own program, never imported (bin/gatehouse.js runs it
+// directly for a plain `gatehouse start`).
+program.command('start', 'run the server (an embedded PostgreSQL when DATABASE_URL is unset)', {
+  executableFile: fileURLToPath(new URL('../../platform/src/main.js', import.meta.url)),
+});
 
 registerConfigCommands(program);
 registerSecretCommands(program);

@@ -1,37 +1,29 @@
-import { type DynamicModule, Module } from '@nestjs/common';
+import { type DynamicModule, Module, ValidationPipe } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
-import { ValidationPipe } from '@nestjs/common';
-import { AuthModule } from '@app/auth';
+import { AuthHttpModule } from '@app/auth';
 import { type GatehouseConfig, GatehouseConfigModule } from '@app/config';
 import { DatabaseModule } from '@app/database';
 import { MetricsModule } from '@app/metrics';
+import { HttpErrorFilter, LoggingModule } from '@app/server';
 import { UsersModule } from '@app/users';
-import { LoggingModule } from './logging/logging.module.js';
-import { PlatformMetricsModule } from './metrics/metrics.module.js';
 import { HealthModule } from './health/health.module.js';
-import { HttpErrorFilter } from './http/http-error.filter.js';
+import { PlatformMetricsModule } from './metrics/metrics.module.js';
 import { WorkspacesHttpModule } from './workspaces/workspaces-http.module.js';
 
-export interface AppModuleOptions {
-  /** The PostgreSQL to use: `DATABASE_URL`, or the embedded cluster's. */
-  databaseUrl: string;
-  /** The configuration, validated once at start-up. */
-  config: GatehouseConfig;
-}
-
+/** The Gatehouse HTTP application: configuration, database, authentication, workspaces, operations. */
 @Module({})
 export class AppModule {
-  static forRoot(options: AppModuleOptions): DynamicModule {
+  static forRoot(databaseUrl: string, config: GatehouseConfig): DynamicModule {
     return {
       module: AppModule,
       imports: [
-        GatehouseConfigModule.forRoot(options.config),
+        GatehouseConfigModule.forRoot(config),
         LoggingModule,
         MetricsModule,
         PlatformMetricsModule,
-        DatabaseModule.forRoot(options.databaseUrl),
+        DatabaseModule.forRoot(databaseUrl),
         UsersModule,
-        AuthModule,
+        AuthHttpModule,
         HealthModule,
         WorkspacesHttpModule,
       ],

@@ -3,7 +3,8 @@ import { Counter } from 'prom-client';
 import { MetricsRegistry } from '@app/metrics';
 
 export type LoginResult = 'success' | 'invalid_credentials' | 'locked' | 'invalid_audience' | 'issuance_refused' | 'error';
-export type TokenRejection = 'missing' | 'format' | 'invalid' | 'expired' | 'issuer' | 'revoked' | 'audience';
+/** Why a request's access token was refused (the metric's `reason` label). */
+export type TokenRefusal = 'missing' | 'format' | 'invalid' | 'expired' | 'issuer' | 'revoked' | 'audience';
 export type RateLimit = 'address' | 'account';
 
 /** The counters an operator alerts on. Label children are made once: some are on the hot path. */
@@ -11,7 +12,7 @@ export type RateLimit = 'address' | 'account';
 export class AuthMetrics {
   private readonly logins: Counter<'result'>;
   private readonly rejections: Counter<'reason'>;
-  private readonly rejectionChildren = new Map<TokenRejection, { inc(value?: number): void }>();
+  private readonly rejectionChildren = new Map<TokenRefusal, { inc(value?: number): void }>();
   private readonly reuse: Counter;
   private readonly issuanceRefused: Counter;
   private readonly rateLimited: Counter<'limit'>;
@@ -56,7 +57,7 @@ export class AuthMetrics {
     this.logins.labels(result).inc();
   }
 
-  tokenRejected(reason: TokenRejection): void {
+  tokenRefused(reason: TokenRefusal): void {
     this.rejectionChildren.get(reason)!.inc();
   }
 

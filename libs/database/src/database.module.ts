@@ -1,10 +1,13 @@
 import { type DynamicModule, Logger, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { connectDataSource, dataSourceOptions, runMigrations } from './data-source.js';
+import { DatabaseNotifications } from './database-notifications.js';
+import { Transactions } from './transactions.js';
 
 /**
  * The TypeORM connection, migrated before anything else uses it. Entities are registered by
- * the modules that own them (`TypeOrmModule.forFeature`).
+ * the modules that own them (`TypeOrmModule.forFeature`). Also gives every module the
+ * cross-repository transaction runner and the LISTEN connection.
  */
 @Module({})
 export class DatabaseModule {
@@ -12,6 +15,9 @@ export class DatabaseModule {
     const logger = new Logger('Database');
     return {
       module: DatabaseModule,
+      global: true,
+      providers: [Transactions, DatabaseNotifications],
+      exports: [Transactions, DatabaseNotifications],
       imports: [
         TypeOrmModule.forRootAsync({
           useFactory: () => ({ ...dataSourceOptions(url), autoLoadEntities: true, retryAttempts: 0 }),

@@ -1,1 +1,3 @@
-export {};
+export * from './bootstrap.js';
+export * from './http-error.filter.js';
+export * from './logging.module.js';

@@ -32,7 +32,7 @@ interface Task {
 }
 
 /**
- * bcrypt off the event loop, on one low-priority worker thread per core. Under a login flood
+ * bcrypt off the event loop, on one low-priority worker thread per core, started on first use. Under a login flood
  * the hashing uses the spare CPU, and requests that need none (a guarded route) keep their
  * latency.
  */
@@ -42,7 +42,8 @@ export class BcryptPool implements OnModuleDestroy {
   private readonly queue: Task[] = [];
   private nextId = 0;
 
-  constructor() {
+  /** Workers start on the first hash or comparison: a process that never hashes (most CLI commands) starts none. */
+  private start(): void {
     const bcryptPath = createRequire(import.meta.url).resolve('bcrypt');
     for (let i = 0; i < availableParallelism(); i++) {
       const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { bcryptPath, niceness: BCRYPT_THREAD_NICENESS } });
@@ -76,6 +77,7 @@ export class BcryptPool implements OnModuleDestroy {
   }
 
   private run(operation: Task['operation'], password: string, saltOrHash: string | number): Promise<string | boolean> {
+    if (this.workers.length === 0) this.start();
     return new Promise((resolve, reject) => {
       this.queue.push({ id: this.nextId++, operation, password, saltOrHash, resolve, reject });
       this.dispatch();

@@ -1,4 +1,5 @@
-import { BadRequestException, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
+import { DomainError } from '@app/errors';
 import { AccountsConfig } from '@app/config';
 import { BcryptPool } from './bcrypt-pool.js';
 
@@ -9,6 +10,12 @@ export const MAX_PASSWORD_BYTES = 72;
 export const PASSWORD_LENGTH_MESSAGE =
   `password must be ${MIN_PASSWORD_BYTES} to ${MAX_PASSWORD_BYTES} bytes long ` +
   `(${MAX_PASSWORD_BYTES} bytes is bcrypt's limit; non-ASCII characters take several bytes)`;
+
+export class PasswordLengthInvalid extends DomainError {
+  constructor() {
+    super('invalid', PASSWORD_LENGTH_MESSAGE);
+  }
+}
 
 export function isPasswordLengthValid(password: string): boolean {
   const bytes = Buffer.byteLength(password, 'utf8');
@@ -27,7 +34,7 @@ export class PasswordHasher {
   ) {}
 
   hash(password: string): Promise<string> {
-    if (!isPasswordLengthValid(password)) throw new BadRequestException(PASSWORD_LENGTH_MESSAGE);
+    if (!isPasswordLengthValid(password)) throw new PasswordLengthInvalid();
     return this.bcrypt.hash(password, this.accounts.bcryptCost);
   }
 

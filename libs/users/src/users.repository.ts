@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { In, type Repository } from 'typeorm';
+import { type EntityManager, In, type Repository } from 'typeorm';
 import { User } from './user.entity.js';
 
 const UNIQUE_VIOLATION = '23505';
@@ -44,7 +44,10 @@ export class UsersRepository {
     }
   }
 
-  async setDisabled(id: string, disabled: boolean): Promise<void> {
-    await this.users.update({ id }, { disabled });
+  /** Sets the flag; false when there is no such user. `manager`: inside the caller's transaction. */
+  async setDisabled(id: string, disabled: boolean, manager?: EntityManager): Promise<boolean> {
+    const users = manager?.getRepository(User) ?? this.users;
+    const result = await users.update({ id }, { disabled });
+    return (result.affected ?? 0) > 0;
   }
 }

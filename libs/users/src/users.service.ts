@@ -1,4 +1,5 @@
-import { BadRequestException, ConflictException, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
+import { DomainError } from '@app/errors';
 import { isEmail } from 'class-validator';
 import { PasswordHasher } from './password-hasher.js';
 import { type PublicUser, toPublicUser, type User } from './user.entity.js';
@@ -14,6 +15,24 @@ export function normaliseEmail(email: string): string {
   return email.trim().toLowerCase();
 }
 
+export class EmailInvalid extends DomainError {
+  constructor() {
+    super('invalid', 'email must be a valid email address');
+  }
+}
+
+export class UserNotFound extends DomainError {
+  constructor() {
+    super('not_found', 'User not found');
+  }
+}
+
+export class EmailAlreadyRegistered extends DomainError {
+  constructor() {
+    super('conflict', 'Email already registered');
+  }
+}
+
 @Injectable()
 export class UsersService {
   constructor(
@@ -21,16 +40,16 @@ export class UsersService {
     private readonly passwords: PasswordHasher,
   ) {}
 
-  /** Creates a user; 400 on an invalid email or password, 409 when the email is taken. */
+  /** Creates a user; refused for an invalid email or password, or an email already taken. */
   async create(input: NewUser): Promise<User> {
     const email = normaliseEmail(input.email);
-    if (!isEmail(email)) throw new BadRequestException('email must be a valid email address');
+    if (!isEmail(email)) throw new EmailInvalid();
     const name = input.name?.trim() || null;
     const passwordHash = await this.passwords.hash(input.password);
     try {
       return await this.users.insert({ email, passwordHash, name });
     } catch (error) {
-      if (error instanceof DuplicateEmailError) throw new ConflictException('Email already registered');
+      if (error instanceof DuplicateEmailError) throw new EmailAlreadyRegistered();
       throw error;
     }
   }

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { connectDataSource, dataSourceOptions, runMigrations } from '@app/database';
 import { configOrExit, fail, withDatabaseUrl } from '../config-or-exit.js';
-import { describeStartupFailure } from '../../../platform/src/bootstrap.js';
+import { describeStartupFailure } from '@app/server';
 
 export function registerMigrateCommand(program: Command): void {
   program

@@ -1,14 +1,15 @@
-import { HttpException, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { Command } from 'commander';
 import { createInterface } from 'node:readline';
 import { Writable } from 'node:stream';
 import { GatehouseConfigModule } from '@app/config';
 import { DatabaseModule } from '@app/database';
-import { AuthModule, SessionsService } from '@app/auth';
+import { AuthCoreModule, SessionsService } from '@app/auth';
 import { toPublicUser, UsersModule, UsersService } from '@app/users';
 import { configOrExit, fail, withDatabaseUrl } from '../config-or-exit.js';
-import { describeStartupFailure } from '../../../platform/src/bootstrap.js';
+import { describeStartupFailure } from '@app/server';
+import { DomainError } from '@app/errors';
 
 interface CreateOptions {
   email: string;
@@ -27,7 +28,7 @@ export function registerUserCommands(program: Command): void {
       const config = configOrExit();
       try {
         const disabled = await withDatabaseUrl(config, async (url) => {
-          @Module({ imports: [GatehouseConfigModule.forRoot(config), DatabaseModule.forRoot(url), UsersModule, AuthModule] })
+          @Module({ imports: [GatehouseConfigModule.forRoot(config), DatabaseModule.forRoot(url), UsersModule, AuthCoreModule] })
           class UserDisableModule {}
           const context = await NestFactory.createApplicationContext(UserDisableModule, { logger: false, abortOnError: false });
           try {
@@ -68,7 +69,7 @@ export function registerUserCommands(program: Command): void {
         const shown = toPublicUser(user);
         process.stdout.write(options.json ? `${JSON.stringify(shown, null, 2)}\n` : `Created user ${shown.email} (id ${shown.id})\n`);
       } catch (error) {
-        fail(error instanceof HttpException ? `Cannot create user: ${error.message}` : describeStartupFailure(error));
+        fail(error instanceof DomainError ? `Cannot create user: ${error.message}` : describeStartupFailure(error));
       }
     });
 }

@@ -1,4 +1,4 @@
-import { BadRequestException, Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, ParseUUIDPipe, Patch, Post, Query, Req } from '@nestjs/common';
+import { BadRequestException, Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiConflictResponse,
@@ -9,7 +9,7 @@ import {
   ApiOkResponse,
   ApiTags,
 } from '@nestjs/swagger';
-import { Audiences, type AuthenticatedRequest, ErrorResponse } from '@app/auth';
+import { Audiences, CurrentPrincipal, ErrorResponse, type Principal } from '@app/auth';
 import { type MemberView, type WorkspaceView, WorkspacesService } from '@app/workspaces';
 import { MemberResponse, WorkspaceListResponse, WorkspaceResponse } from './dto/workspace-responses.dto.js';
 import { AddMemberDto, ChangeRoleDto, CreateWorkspaceDto, ListWorkspacesQueryDto, UpdateWorkspaceDto } from './dto/workspace.dto.js';
@@ -29,48 +29,48 @@ export class WorkspacesController {
   @Post()
   @ApiCreatedResponse({ type: WorkspaceResponse })
   @ApiConflictResponse({ type: ErrorResponse, description: 'Slug already taken' })
-  create(@Req() request: AuthenticatedRequest, @Body() body: CreateWorkspaceDto): Promise<WorkspaceView> {
-    return this.workspaces.create(request.auth.userId, body);
+  create(@CurrentPrincipal() principal: Principal, @Body() body: CreateWorkspaceDto): Promise<WorkspaceView> {
+    return this.workspaces.create(principal.userId, body);
   }
 
   @Get()
   @ApiOkResponse({ type: WorkspaceListResponse })
-  list(@Req() request: AuthenticatedRequest, @Query() query: ListWorkspacesQueryDto) {
-    return this.workspaces.list(request.auth.userId, query.limit ?? 50, query.offset ?? 0);
+  list(@CurrentPrincipal() principal: Principal, @Query() query: ListWorkspacesQueryDto) {
+    return this.workspaces.list(principal.userId, query.limit ?? 50, query.offset ?? 0);
   }
 
   @Get(':id')
   @ApiOkResponse({ type: WorkspaceResponse })
-  get(@Req() request: AuthenticatedRequest, @Param('id', uuid()) id: string): Promise<WorkspaceView> {
-    return this.workspaces.get(request.auth.userId, id);
+  get(@CurrentPrincipal() principal: Principal, @Param('id', uuid()) id: string): Promise<WorkspaceView> {
+    return this.workspaces.get(principal.userId, id);
   }
 
   @Patch(':id')
   @ApiOkResponse({ type: WorkspaceResponse })
   @ApiConflictResponse({ type: ErrorResponse, description: 'Slug already taken' })
-  update(@Req() request: AuthenticatedRequest, @Param('id', uuid()) id: string, @Body() body: UpdateWorkspaceDto): Promise<WorkspaceView> {
-    return this.workspaces.update(request.auth.userId, id, body);
+  update(@CurrentPrincipal() principal: Principal, @Param('id', uuid()) id: string, @Body() body: UpdateWorkspaceDto): Promise<WorkspaceView> {
+    return this.workspaces.update(principal.userId, id, body);
   }
 
   @Delete(':id')
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiNoContentResponse({ description: 'Deleted, with its memberships' })
-  delete(@Req() request: AuthenticatedRequest, @Param('id', uuid()) id: string): Promise<void> {
-    return this.workspaces.delete(request.auth.userId, id);
+  delete(@CurrentPrincipal() principal: Principal, @Param('id', uuid()) id: string): Promise<void> {
+    return this.workspaces.delete(principal.userId, id);
   }
 
   @Get(':id/members')
   @ApiOkResponse({ type: MemberResponse, isArray: true })
-  members(@Req() request: AuthenticatedRequest, @Param('id', uuid()) id: string): Promise<MemberView[]> {
-    return this.workspaces.members(request.auth.userId, id);
+  members(@CurrentPrincipal() principal: Principal, @Param('id', uuid()) id: string): Promise<MemberView[]> {
+    return this.workspaces.members(principal.userId, id);
   }
 
   @Post(':id/members')
   @ApiCreatedResponse({ type: MemberResponse })
   @ApiNotFoundResponse({ type: ErrorResponse, description: 'User not found' })
   @ApiConflictResponse({ type: ErrorResponse, description: 'User is already a member' })
-  addMember(@Req() request: AuthenticatedRequest, @Param('id', uuid()) id: string, @Body() body: AddMemberDto): Promise<MemberView> {
-    return this.workspaces.addMember(request.auth.userId, id, body);
+  addMember(@CurrentPrincipal() principal: Principal, @Param('id', uuid()) id: string, @Body() body: AddMemberDto): Promise<MemberView> {
+    return this.workspaces.addMember(principal.userId, id, body);
   }
 
   @Patch(':id/members/:userId')
@@ -78,12 +78,12 @@ export class WorkspacesController {
   @ApiNotFoundResponse({ type: ErrorResponse, description: 'Member not found (not in this workspace)' })
   @ApiConflictResponse({ type: ErrorResponse, description: 'A workspace must keep at least one owner' })
   changeRole(
-    @Req() request: AuthenticatedRequest,
+    @CurrentPrincipal() principal: Principal,
     @Param('id', uuid()) id: string,
     @Param('userId', uuid()) userId: string,
     @Body() body: ChangeRoleDto,
   ): Promise<MemberView> {
-    return this.workspaces.changeRole(request.auth.userId, id, userId, body.role);
+    return this.workspaces.changeRole(principal.userId, id, userId, body.role);
   }
 
   @Delete(':id/members/:userId')
@@ -91,7 +91,7 @@ export class WorkspacesController {
   @ApiNoContentResponse({ description: 'Removed (or left)' })
   @ApiNotFoundResponse({ type: ErrorResponse, description: 'Member not found (not in this workspace)' })
   @ApiConflictResponse({ type: ErrorResponse, description: 'A workspace must keep at least one owner' })
-  removeMember(@Req() request: AuthenticatedRequest, @Param('id', uuid()) id: string, @Param('userId', uuid()) userId: string): Promise<void> {
-    return this.workspaces.removeMember(request.auth.userId, id, userId);
+  removeMember(@CurrentPrincipal() principal: Principal, @Param('id', uuid()) id: string, @Param('userId', uuid()) userId: string): Promise<void> {
+    return this.workspaces.removeMember(principal.userId, id, userId);
   }
 }

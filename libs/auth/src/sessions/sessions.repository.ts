@@ -2,19 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import type { DataSource, EntityManager, Repository } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver.js';
-import { RevocationRegistry } from '../revocation/revocation-registry.js';
-import { User } from '@app/users';
+import { announceRevocations } from '../revocation/revocation-channel.js';
 import { type RevocationReason, Session } from './session.entity.js';
-
-interface UserRow {
-  id: string;
-  email: string;
-  name: string | null;
-  disabled: boolean;
-  password_hash: string;
-  created_at: Date;
-  updated_at: Date;
-}
 
 export interface NewSession {
   id: string;
@@ -40,21 +29,22 @@ export type RevocationScope =
   | { sessionId: string; userId: string }
   | { userId: string; exceptSessionId?: string };
 
-/** The refresh rotation (see `SessionsRepository.rotate`). */
+/**
+ * The refresh rotation (see `SessionsRepository.rotate`). A disabled user's sessions are all
+ * revoked in the transaction that disables it, so a live session is a live user's.
+ */
 const ROTATE_SESSION = `
-  UPDATE sessions s
-     SET previous_refresh_token_hash = s.refresh_token_hash,
+  UPDATE sessions
+     SET previous_refresh_token_hash = refresh_token_hash,
          refresh_token_hash = $3,
          rotated_at = now(),
          last_used_at = now(),
          expires_at = $4,
-         user_agent = COALESCE($5, s.user_agent),
-         ip = COALESCE($6, s.ip)
-    FROM users u
-   WHERE s.id = $1 AND s.refresh_token_hash = $2
-     AND s.revoked_at IS NULL AND s.expires_at > now()
-     AND u.id = s.user_id AND NOT u.disabled
-RETURNING u.id, u.email, u.name, u.disabled, u.password_hash, u.created_at, u.updated_at`;
+         user_agent = COALESCE($5, user_agent),
+         ip = COALESCE($6, ip)
+   WHERE id = $1 AND refresh_token_hash = $2
+     AND revoked_at IS NULL AND expires_at > now()
+RETURNING user_id`;
 
 /** What `rotate` needs of node-postgres' pool. */
 interface QueryablePool {
@@ -75,27 +65,17 @@ export class SessionsRepository {
 
   /**
    * Replaces the session's refresh token if, and only if, `presentedHash` is its current one
-   * and the session (and its user) are live. One statement: of concurrent rotations of the
-   * same token, exactly one matches. Returns the session's user, or null when it did not rotate.
+   * and the session is live. One statement: of concurrent rotations of the same token, exactly
+   * one matches. Returns the session's user id, or null when it did not rotate.
    */
-  async rotate(rotation: Rotation): Promise<User | null> {
-    const { rows } = await this.pool().query<UserRow>({
+  async rotate(rotation: Rotation): Promise<string | null> {
+    const { rows } = await this.pool().query<{ user_id: string }>({
       // Named: each pooled connection parses and plans it once, not on every refresh.
       name: 'gatehouse_rotate_session',
       text: ROTATE_SESSION,
       values: [rotation.sessionId, rotation.presentedHash, rotation.successorHash, rotation.successorExpiresAt, rotation.userAgent, rotation.ip],
     });
-    const row = rows[0];
-    if (row === undefined) return null;
-    return Object.assign(new User(), {
-      id: row.id,
-      email: row.email,
-      name: row.name,
-      disabled: row.disabled,
-      passwordHash: row.password_hash,
-      createdAt: row.created_at,
-      updatedAt: row.updated_at,
-    });
+    return rows[0]?.user_id ?? null;
   }
 
   /**
@@ -129,22 +109,18 @@ export class SessionsRepository {
     return this.dataSource.transaction((manager) => this.revokeWithin(manager, scope, reason));
   }
 
-  /**
-   * Disables a user and revokes all its sessions in one transaction. Returns the revoked
-   * session ids, or null when there is no such user.
-   */
-  disableUser(userId: string): Promise<string[] | null> {
-    return this.dataSource.transaction(async (manager) => {
-      const [users] = (await manager.query(
-        'UPDATE users SET disabled = true, updated_at = now() WHERE id = $1 RETURNING id',
-        [userId],
-      )) as [unknown[], number];
-      if (users.length === 0) return null;
-      return this.revokeWithin(manager, { userId }, 'user_disabled');
-    });
+  /** Sessions revoked at or after `since`, with when (the revocation registry's reconciliation). */
+  async revokedSince(since: Date): Promise<{ id: string; revokedAt: Date }[]> {
+    const rows = await this.sessions
+      .createQueryBuilder('session')
+      .select(['session.id', 'session.revokedAt'])
+      .where('session.revoked_at >= :since', { since })
+      .getMany();
+    return rows.map((row) => ({ id: row.id, revokedAt: row.revokedAt! }));
   }
 
-  private async revokeWithin(manager: EntityManager, scope: RevocationScope, reason: RevocationReason): Promise<string[]> {
+  /** `revoke`, inside a transaction the caller runs (disabling a user revokes its sessions with it). */
+  async revokeWithin(manager: EntityManager, scope: RevocationScope, reason: RevocationReason): Promise<string[]> {
     const parameters: unknown[] = [scope.userId, reason];
     let filter = 'user_id = $1';
     if ('sessionId' in scope) {
@@ -154,14 +130,14 @@ export class SessionsRepository {
       parameters.push(scope.exceptSessionId);
       filter += ' AND id <> $3';
     }
-    const [rows] = (await manager.query(
+    const [rows] = await manager.query<[{ id: string }[], number]>(
       `UPDATE sessions SET revoked_at = now(), revoked_reason = $2
         WHERE ${filter} AND revoked_at IS NULL
     RETURNING id`,
       parameters,
-    )) as [{ id: string }[], number];
+    );
     const ids = rows.map((row) => row.id);
-    await RevocationRegistry.notify((sql, values) => manager.query(sql, values), ids);
+    await announceRevocations((sql, values) => manager.query(sql, values), ids);
     return ids;
   }
 

@@ -1,5 +1,8 @@
-import { Injectable, NotFoundException } from '@nestjs/common';
-import { RevocationRegistry } from '../revocation/revocation-registry.js';
+import { Injectable } from '@nestjs/common';
+import { Transactions } from '@app/database';
+import { DomainError } from '@app/errors';
+import { UsersRepository } from '@app/users';
+import { RevokedSessions } from '../revocation/revoked-sessions.js';
 import type { RevocationReason, Session } from './session.entity.js';
 import { type RevocationScope, SessionsRepository } from './sessions.repository.js';
 
@@ -15,25 +18,38 @@ export interface SessionView {
   current: boolean;
 }
 
-/** Revoking sessions, here and (through the registry and NOTIFY) on every instance. */
+export class SessionNotFound extends DomainError {
+  constructor() {
+    super('not_found', 'Session not found');
+  }
+}
+
+/** Revoking sessions: at once in this process, and through NOTIFY on every instance. */
 @Injectable()
 export class SessionsService {
   constructor(
     private readonly sessions: SessionsRepository,
-    private readonly revocations: RevocationRegistry,
+    private readonly users: UsersRepository,
+    private readonly transactions: Transactions,
+    private readonly revoked: RevokedSessions,
   ) {}
 
   async revoke(scope: RevocationScope, reason: RevocationReason): Promise<string[]> {
     const ids = await this.sessions.revoke(scope, reason);
-    this.revocations.markRevoked(ids);
+    this.revoked.markRevoked(ids);
     return ids;
   }
 
-  /** Disables the user and revokes every session it has, on every instance. */
+  /**
+   * Disables the user and revokes every session it has, in one transaction, on every instance.
+   * False when there is no such user.
+   */
   async disableUser(userId: string): Promise<boolean> {
-    const ids = await this.sessions.disableUser(userId);
+    const ids = await this.transactions.run(async (manager) =>
+      (await this.users.setDisabled(userId, true, manager)) ? this.sessions.revokeWithin(manager, { userId }, 'user_disabled') : null,
+    );
     if (ids === null) return false;
-    this.revocations.markRevoked(ids);
+    this.revoked.markRevoked(ids);
     return true;
   }
 
@@ -56,7 +72,7 @@ export class SessionsService {
   /** Revokes one of the caller's own sessions; anyone else's, or an unknown id, is 404. */
   async deleteOwn(userId: string, sessionId: string): Promise<void> {
     const revoked = await this.revoke({ userId, sessionId }, 'deleted');
-    if (revoked.length === 0) throw new NotFoundException('Session not found');
+    if (revoked.length === 0) throw new SessionNotFound();
   }
 }
 

@@ -1,6 +1,6 @@
 import { applyDecorators, SetMetadata } from '@nestjs/common';
 import { ApiBearerAuth, ApiExtension, ApiForbiddenResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
-import { ErrorResponse } from '../dto/responses.dto.js';
+import { ErrorResponse } from '../http/dto/responses.dto.js';
 import { type Audience, AUDIENCES } from '@app/config';
 
 export const PUBLIC_ROUTE = 'gatehouse:public';

@@ -1,11 +1,10 @@
-import { ConsoleLogger, Logger, type LoggerService } from '@nestjs/common';
+import { ConsoleLogger, type DynamicModule, Logger, type LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger as PinoLogger } from 'nestjs-pino';
 import { ConfigValidationError, type GatehouseConfig, loadGatehouseConfig } from '@app/config';
 import { DatabaseStartupError, type EmbeddedDatabase, startEmbeddedPostgres } from '@app/database';
-import { AppModule } from './app.module.js';
-import { requestId } from './logging/logging.module.js';
+import { requestId } from './logging.module.js';
 import { setUpOpenApi } from './openapi.js';
 
 /** Request bodies above this are answered 413 (SPEC section 3). */
@@ -32,6 +31,9 @@ export interface PlatformOptions {
   logger?: LoggerService | false;
 }
 
+/** The application's root module, once the PostgreSQL to use is known. */
+export type RootModuleFactory = (databaseUrl: string, config: GatehouseConfig) => DynamicModule;
+
 /**
  * Nest (`ExceptionHandler`, `NestApplication` on listen) and TypeORM (`TypeOrmModule`) log a
  * failed start-up with a stack trace; Gatehouse reports those failures itself, in one clear
@@ -46,7 +48,11 @@ class PlatformLogger extends ConsoleLogger {
 }
 
 /** Starts Gatehouse: the embedded PostgreSQL when no `DATABASE_URL`, then the HTTP server. */
-export async function createPlatform(config: GatehouseConfig, options: PlatformOptions = {}): Promise<RunningPlatform> {
+export async function createPlatform(
+  rootModule: RootModuleFactory,
+  config: GatehouseConfig,
+  options: PlatformOptions = {},
+): Promise<RunningPlatform> {
   const logger = new Logger('Gatehouse');
   let embedded: EmbeddedDatabase | undefined;
   let databaseUrl = config.database.url;
@@ -60,7 +66,7 @@ export async function createPlatform(config: GatehouseConfig, options: PlatformO
   let app: NestFastifyApplication | undefined;
   try {
     app = await NestFactory.create<NestFastifyApplication>(
-      AppModule.forRoot({ databaseUrl, config }),
+      rootModule(databaseUrl, config),
       new FastifyAdapter({
         bodyLimit: BODY_LIMIT_BYTES,
         trustProxy: config.http.trustProxy,
@@ -148,7 +154,7 @@ async function listen(app: NestFastifyApplication, config: GatehouseConfig): Pro
  * `gatehouse start`: validates the configuration (every problem at once, exit 1), starts the
  * platform, and shuts it down gracefully on SIGINT or SIGTERM.
  */
-export async function runPlatform(): Promise<void> {
+export async function runPlatform(rootModule: RootModuleFactory): Promise<void> {
   const result = loadGatehouseConfig();
   if (!result.ok) exitWithProblems(result.problems);
   const config = result.config;
@@ -157,7 +163,7 @@ export async function runPlatform(): Promise<void> {
 
   let platform: RunningPlatform;
   try {
-    platform = await createPlatform(config);
+    platform = await createPlatform(rootModule, config);
   } catch (error) {
     exitWithProblems([describeStartupFailure(error)]);
   }

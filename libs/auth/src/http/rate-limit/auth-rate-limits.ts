@@ -1,17 +1,17 @@
-import { HttpException, HttpStatus, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { Redis } from 'ioredis';
 import { type RateLimiterAbstract, RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { RateLimitConfig, RedisConfig } from '@app/config';
-import { AuthMetrics } from '../auth-metrics.js';
+import { DomainError } from '@app/errors';
+import { AuthMetrics } from '../../auth-metrics.js';
 
 const ACCOUNT_WINDOW_SECONDS = 15 * 60;
 const ADDRESS_WINDOW_SECONDS = 60;
 
-export class TooManyRequestsException extends HttpException {
-  readonly headers: Record<string, string>;
+/** 429 with `Retry-After` (seconds). */
+export class TooManyRequests extends DomainError {
   constructor(retryAfterSeconds: number) {
-    super(`Too many requests; retry in ${retryAfterSeconds} seconds`, HttpStatus.TOO_MANY_REQUESTS);
-    this.headers = { 'Retry-After': String(retryAfterSeconds) };
+    super('too_many_requests', `Too many requests; retry in ${retryAfterSeconds} seconds`, { 'Retry-After': String(retryAfterSeconds) });
   }
 }
 
@@ -61,13 +61,12 @@ export class AuthRateLimits implements OnModuleDestroy {
     }
   }
 
-  /** 429 once an account has had LOGIN_MAX_FAILURES failed logins in 15 minutes. */
-  async assertAccountNotLocked(account: string): Promise<void> {
+  /** The 429 for an account that has had LOGIN_MAX_FAILURES failed logins in 15 minutes, or null. */
+  async accountLock(account: string): Promise<TooManyRequests | null> {
     const state = await this.accountFailures.get(account);
-    if (state !== null && state.consumedPoints >= this.accountFailures.points) {
-      this.metrics.rateLimitRejected('account');
-      throw new TooManyRequestsException(Math.max(1, Math.ceil(state.msBeforeNext / 1000)));
-    }
+    if (state === null || state.consumedPoints < this.accountFailures.points) return null;
+    this.metrics.rateLimitRejected('account');
+    return new TooManyRequests(Math.max(1, Math.ceil(state.msBeforeNext / 1000)));
   }
 
   async recordFailure(account: string): Promise<void> {
@@ -83,5 +82,5 @@ export class AuthRateLimits implements OnModuleDestroy {
 
 function toTooManyRequests(rejection: unknown): unknown {
   if (!(rejection instanceof RateLimiterRes)) return rejection;
-  return new TooManyRequestsException(Math.max(1, Math.ceil(rejection.msBeforeNext / 1000)));
+  return new TooManyRequests(Math.max(1, Math.ceil(rejection.msBeforeNext / 1000)));
 }

@@ -1,20 +1,15 @@
-import {
-  BadRequestException,
-  ForbiddenException,
-  Injectable,
-  type OnModuleInit,
-  ServiceUnavailableException,
-  UnauthorizedException,
-} from '@nestjs/common';
+import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { AccountsConfig, type Audience, SecurityConfig } from '@app/config';
+import { DomainError } from '@app/errors';
 import { isPasswordLengthValid, normaliseEmail, PasswordHasher, type PublicUser, toPublicUser, type User, UsersService } from '@app/users';
 import type { LoginDto, RefreshDto, RegisterDto } from './dto/auth.dto.js';
-import { AuthMetrics, type LoginResult } from './auth-metrics.js';
-import { AuthRateLimits, TooManyRequestsException } from './rate-limit/auth-rate-limits.js';
-import { SessionsRepository } from './sessions/sessions.repository.js';
-import { SessionsService } from './sessions/sessions.service.js';
-import { type TokenClaims, TokenProvider, TokenRejectedError } from './tokens/token-provider.js';
+import { AuthMetrics, type LoginResult } from '../auth-metrics.js';
+import { AuthRateLimits } from './rate-limit/auth-rate-limits.js';
+import { SessionsRepository } from '../sessions/sessions.repository.js';
+import { SessionsService } from '../sessions/sessions.service.js';
+import type { TokenClaims } from '../tokens/token-claims.js';
+import { TokenProvider } from '../tokens/token-provider.js';
 
 export interface ClientInfo {
   ip: string | null;
@@ -33,13 +28,27 @@ export interface TokenPair {
 
 export const INVALID_CREDENTIALS = 'Invalid email or password';
 
-function loginFailure(error: unknown): LoginResult {
-  if (error instanceof TooManyRequestsException) return 'locked';
-  if (error instanceof BadRequestException) return 'invalid_audience';
-  if (error instanceof UnauthorizedException) return 'invalid_credentials';
-  if (error instanceof ServiceUnavailableException) return 'issuance_refused';
-  return 'error';
+export class RegistrationClosed extends DomainError {
+  constructor() {
+    super('forbidden', 'Registration is closed');
+  }
 }
+
+export class InvalidAudience extends DomainError {
+  constructor() {
+    super('invalid', 'Invalid audience');
+  }
+}
+
+/** 401 from login (`Invalid email or password`) or refresh (why the refresh token is refused). */
+export class CredentialsRefused extends DomainError {
+  constructor(message: string) {
+    super('unauthenticated', message);
+  }
+}
+
+/** How a login ended: the metric's label, and the refusal when it was refused. */
+type LoginOutcome = { result: 'success'; pair: TokenPair } | { result: Exclude<LoginResult, 'success'>; error: unknown };
 
 export function hashRefreshToken(token: string): Buffer {
   return createHash('sha256').update(token).digest();
@@ -70,26 +79,24 @@ export class AuthService implements OnModuleInit {
   }
 
   async register(input: RegisterDto): Promise<{ user: PublicUser }> {
-    if (!this.accounts.allowRegistration) throw new ForbiddenException('Registration is closed');
+    if (!this.accounts.allowRegistration) throw new RegistrationClosed();
     const user = await this.users.create({ email: input.email, password: input.password, name: input.name });
     return { user: toPublicUser(user) };
   }
 
   async login(input: LoginDto, client: ClientInfo): Promise<TokenPair> {
-    try {
-      const pair = await this.attemptLogin(input, client);
-      this.metrics.login('success');
-      return pair;
-    } catch (error) {
-      this.metrics.login(loginFailure(error));
-      throw error;
-    }
+    const outcome = await this.attemptLogin(input, client).catch((error: unknown): LoginOutcome => ({ result: 'error', error }));
+    this.metrics.login(outcome.result);
+    if (outcome.result === 'success') return outcome.pair;
+    throw outcome.error;
   }
 
-  private async attemptLogin(input: LoginDto, client: ClientInfo): Promise<TokenPair> {
+  private async attemptLogin(input: LoginDto, client: ClientInfo): Promise<LoginOutcome> {
     const audiences = this.narrowAudiences(input.audience);
+    if (audiences === null) return { result: 'invalid_audience', error: new InvalidAudience() };
     const account = normaliseEmail(input.email);
-    await this.limits.assertAccountNotLocked(account);
+    const lock = await this.limits.accountLock(account);
+    if (lock !== null) return { result: 'locked', error: lock };
 
     const user = await this.users.findByEmail(account);
     // Always one real bcrypt comparison; a password over 72 bytes can never match (bcrypt would
@@ -97,11 +104,15 @@ export class AuthService implements OnModuleInit {
     const matches = await this.passwords.verify(input.password, user?.passwordHash ?? this.dummyHash);
     if (user === null || !matches || user.disabled || !isPasswordLengthValid(input.password)) {
       await this.limits.recordFailure(account);
-      throw new UnauthorizedException(INVALID_CREDENTIALS);
+      return { result: 'invalid_credentials', error: new CredentialsRefused(INVALID_CREDENTIALS) };
     }
     await this.limits.clearFailures(account);
 
-    this.tokens.assertCanIssue();
+    try {
+      this.tokens.assertCanIssue();
+    } catch (error) {
+      return { result: 'issuance_refused', error };
+    }
     const sessionId = randomUUID();
     const subject = { userId: user.id, sessionId, audiences };
     const refresh = this.tokens.issueRefreshToken(subject);
@@ -113,31 +124,31 @@ export class AuthService implements OnModuleInit {
       expiresAt: refresh.expiresAt,
       ...client,
     });
-    return this.pair(user, subject.audiences, this.tokens.issueAccessToken(subject).token, refresh.token);
+    return { result: 'success', pair: this.pair(user, subject.audiences, this.tokens.issueAccessToken(subject).token, refresh.token) };
   }
 
   async refresh(input: RefreshDto, client: ClientInfo): Promise<TokenPair> {
-    let claims: TokenClaims;
-    try {
-      claims = this.tokens.verifyRefreshToken(input.refresh_token);
-    } catch (error) {
-      if (!(error instanceof TokenRejectedError)) throw error;
-      throw new UnauthorizedException(error.reason === 'expired' ? 'Refresh token expired' : 'Invalid refresh token');
+    const claims = this.tokens.verifyRefreshToken(input.refresh_token);
+    if (typeof claims === 'string') {
+      throw new CredentialsRefused(claims === 'expired' ? 'Refresh token expired' : 'Invalid refresh token');
     }
     this.tokens.assertCanIssue();
     const audiences = claims.aud.filter((audience) => this.security.audiences.includes(audience));
-    if (audiences.length === 0) throw new UnauthorizedException('Invalid refresh token');
+    if (audiences.length === 0) throw new CredentialsRefused('Invalid refresh token');
 
     const subject = { userId: claims.sub, sessionId: claims.sid, audiences };
     const successor = this.tokens.issueRefreshToken(subject);
-    const user = await this.sessionRows.rotate({
+    const userId = await this.sessionRows.rotate({
       sessionId: claims.sid,
       presentedHash: hashRefreshToken(input.refresh_token),
       successorHash: hashRefreshToken(successor.token),
       successorExpiresAt: successor.expiresAt,
       ...client,
     });
-    if (user === null) throw await this.refusedRotation(claims, hashRefreshToken(input.refresh_token));
+    if (userId === null) throw await this.refusedRotation(claims, hashRefreshToken(input.refresh_token));
+    // A disabled user's sessions are revoked with it, so this is a belt for a user deleted meanwhile.
+    const user = await this.users.findById(userId);
+    if (user === null || user.disabled) throw new CredentialsRefused('Invalid refresh token');
     return this.pair(user, audiences, this.tokens.issueAccessToken(subject).token, successor.token);
   }
 
@@ -146,30 +157,30 @@ export class AuthService implements OnModuleInit {
    * either a concurrent retry (within the grace window: refused, session kept) or a replay
    * (the whole session is revoked).
    */
-  private async refusedRotation(claims: TokenClaims, presentedHash: Buffer): Promise<UnauthorizedException> {
+  private async refusedRotation(claims: TokenClaims, presentedHash: Buffer): Promise<CredentialsRefused> {
     const session = await this.sessionRows.findById(claims.sid);
-    if (session === null || session.userId !== claims.sub) return new UnauthorizedException('Invalid refresh token');
-    if (session.revokedAt !== null) return new UnauthorizedException('Session revoked');
-    if (session.expiresAt.getTime() <= Date.now()) return new UnauthorizedException('Refresh token expired');
+    if (session === null || session.userId !== claims.sub) return new CredentialsRefused('Invalid refresh token');
+    if (session.revokedAt !== null) return new CredentialsRefused('Session revoked');
+    if (session.expiresAt.getTime() <= Date.now()) return new CredentialsRefused('Refresh token expired');
     const user = await this.users.findById(claims.sub);
-    if (user === null || user.disabled) return new UnauthorizedException('Invalid refresh token');
+    if (user === null || user.disabled) return new CredentialsRefused('Invalid refresh token');
 
     const graceEndsAt = (session.rotatedAt?.getTime() ?? 0) + this.security.refreshGraceSeconds * 1000;
     if (session.previousRefreshTokenHash?.equals(presentedHash) && Date.now() < graceEndsAt) {
-      return new UnauthorizedException('Refresh token already used');
+      return new CredentialsRefused('Refresh token already used');
     }
     await this.sessions.revoke({ userId: claims.sub, sessionId: claims.sid }, 'reuse_detected');
     this.metrics.refreshReuseDetected();
-    return new UnauthorizedException('Refresh token reuse detected; the session has been revoked');
+    return new CredentialsRefused('Refresh token reuse detected; the session has been revoked');
   }
 
-  /** The requested audiences, which must all be served; none requested means all served. */
-  private narrowAudiences(requested: unknown): Audience[] {
+  /** The requested audiences, which must all be served (null when one is not); none requested means all served. */
+  private narrowAudiences(requested: unknown): Audience[] | null {
     if (requested === undefined || requested === null) return [...this.security.audiences];
     const list = Array.isArray(requested) ? requested : [requested];
     const served: readonly string[] = this.security.audiences;
     if (list.length === 0 || !list.every((entry) => typeof entry === 'string' && served.includes(entry))) {
-      throw new BadRequestException('Invalid audience');
+      return null;
     }
     return [...new Set(list as Audience[])];
   }

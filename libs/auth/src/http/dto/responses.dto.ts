@@ -1,17 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { AUDIENCES } from '@app/config';
 
-/** The one error shape (SPEC section 3). */
-export class ErrorResponse {
-  @ApiProperty({ example: 401 }) statusCode: number;
-  @ApiProperty({ example: 'Unauthorized' }) error: string;
-  @ApiProperty({
-    oneOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }],
-    description: 'One message, or one per invalid field',
-    example: 'Token expired',
-  })
-  message: string | string[];
-}
+/** Re-exported: the auth routes document their errors with it. */
+export { ErrorResponse } from '@app/errors';
 
 export class UserResponse {
   @ApiProperty({ format: 'uuid' }) id: string;

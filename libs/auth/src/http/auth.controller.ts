@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, HttpStatus, NotFoundException, Param, ParseUUIDPipe, Post, Query, Req, UseGuards } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, ParseUUIDPipe, Post, Query, Req, UseGuards } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiConflictResponse,
@@ -14,15 +14,15 @@ import {
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
-import { type PublicUser, toPublicUser, UsersService } from '@app/users';
+import { type PublicUser, toPublicUser, UserNotFound, UsersService } from '@app/users';
 import { type ClientInfo, AuthService, type TokenPair } from './auth.service.js';
 import { LoginDto, LogoutQueryDto, RefreshDto, RegisterDto } from './dto/auth.dto.js';
 import { ClaimsResponse, ErrorResponse, SessionResponse, TokenPairResponse, UserEnvelope } from './dto/responses.dto.js';
-import type { AuthenticatedRequest } from './guard/authenticated-request.js';
-import { AnyAudience, Public } from './guard/route-access.decorators.js';
+import { CurrentPrincipal, type Principal } from '../access/principal.js';
+import { AnyAudience, Public } from '../access/route-access.decorators.js';
 import { AddressRateLimitGuard } from './rate-limit/address-rate-limit.guard.js';
-import { type SessionView, SessionsService } from './sessions/sessions.service.js';
-import type { TokenClaims } from './tokens/token-provider.js';
+import { type SessionView, SessionsService } from '../sessions/sessions.service.js';
+import type { TokenClaims } from '../tokens/token-claims.js';
 
 @ApiTags('auth')
 @ApiBadRequestResponse({ type: ErrorResponse, description: 'Invalid input: one message per bad field' })
@@ -74,16 +74,16 @@ export class AuthController {
   @AnyAudience()
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiNoContentResponse({ description: 'The sessions in scope are revoked' })
-  async logout(@Req() request: AuthenticatedRequest, @Query() query: LogoutQueryDto): Promise<void> {
-    await this.sessions.logout(request.auth.userId, request.auth.sessionId, query.scope ?? 'local');
+  async logout(@CurrentPrincipal() principal: Principal, @Query() query: LogoutQueryDto): Promise<void> {
+    await this.sessions.logout(principal.userId, principal.sessionId, query.scope ?? 'local');
   }
 
   @Get('me')
   @AnyAudience()
   @ApiOkResponse({ type: UserEnvelope })
-  async me(@Req() request: AuthenticatedRequest): Promise<{ user: PublicUser }> {
-    const user = await this.users.findById(request.auth.userId);
-    if (user === null) throw new NotFoundException('User not found');
+  async me(@CurrentPrincipal() principal: Principal): Promise<{ user: PublicUser }> {
+    const user = await this.users.findById(principal.userId);
+    if (user === null) throw new UserNotFound();
     return { user: toPublicUser(user) };
   }
 
@@ -91,15 +91,15 @@ export class AuthController {
   @Get('claims')
   @AnyAudience()
   @ApiOkResponse({ type: ClaimsResponse })
-  claims(@Req() request: AuthenticatedRequest): Readonly<TokenClaims> {
-    return request.auth.claims;
+  claims(@CurrentPrincipal() principal: Principal): Readonly<TokenClaims> {
+    return principal.claims;
   }
 
   @Get('sessions')
   @AnyAudience()
   @ApiOkResponse({ type: SessionResponse, isArray: true })
-  listSessions(@Req() request: AuthenticatedRequest): Promise<SessionView[]> {
-    return this.sessions.list(request.auth.userId, request.auth.sessionId);
+  listSessions(@CurrentPrincipal() principal: Principal): Promise<SessionView[]> {
+    return this.sessions.list(principal.userId, principal.sessionId);
   }
 
   @Delete('sessions/:id')
@@ -107,8 +107,8 @@ export class AuthController {
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiNoContentResponse({ description: 'The session is revoked' })
   @ApiNotFoundResponse({ type: ErrorResponse, description: 'Session not found (or not yours)' })
-  deleteSession(@Req() request: AuthenticatedRequest, @Param('id', new ParseUUIDPipe()) id: string): Promise<void> {
-    return this.sessions.deleteOwn(request.auth.userId, id);
+  deleteSession(@CurrentPrincipal() principal: Principal, @Param('id', new ParseUUIDPipe()) id: string): Promise<void> {
+    return this.sessions.deleteOwn(principal.userId, id);
   }
 }
 

@@ -1,0 +1,42 @@
+import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { BEARER_CHALLENGES } from './bearer-challenges.js';
+import { type AccessDecision, RequestAuthenticator } from './request-authenticator.js';
+import { ROUTE_ACCESS_CONFIG, type RouteAccess } from './route-access-table.js';
+
+/**
+ * Where each request's access is decided: a Fastify `preParsing` hook asks `RequestAuthenticator`
+ * about the route the request matched (its access travels in the route's config, from
+ * `RouteAccessTable`) and answers a refusal at once, before the body is read or Nest runs.
+ * Routes that are not Nest's (Swagger's assets, 404s) carry no access and are not its concern.
+ */
+@Injectable()
+export class AccessDecisionHook implements OnModuleInit {
+  constructor(
+    private readonly adapterHost: HttpAdapterHost,
+    private readonly authenticator: RequestAuthenticator,
+  ) {}
+
+  onModuleInit(): void {
+    const fastify = this.adapterHost.httpAdapter?.getInstance<FastifyInstance>();
+    // Application contexts (tests of single modules) have no HTTP server.
+    if (fastify === undefined) return;
+    fastify.addHook('preParsing', (request, reply, payload, done) => {
+      const access = (request.routeOptions.config as { [ROUTE_ACCESS_CONFIG]?: RouteAccess })[ROUTE_ACCESS_CONFIG];
+      if (access === undefined) return done(null, payload);
+      const decision = this.authenticator.decide(request, access);
+      const answer = (settled: AccessDecision) => {
+        if (settled.allowed) done(null, payload);
+        else send(reply, settled.refusal);
+      };
+      if (decision instanceof Promise) decision.then(answer, (error: Error) => done(error));
+      else answer(decision);
+    });
+  }
+}
+
+function send(reply: FastifyReply, refusal: keyof typeof BEARER_CHALLENGES): void {
+  const { status, headers, payload } = BEARER_CHALLENGES[refusal];
+  void reply.status(status).headers(headers).send(payload);
+}

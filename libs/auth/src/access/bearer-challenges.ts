@@ -1,0 +1,36 @@
+import { HttpStatus } from '@nestjs/common';
+import { STATUS_CODES } from 'node:http';
+import type { TokenRefusal } from '../auth-metrics.js';
+
+const REALM = 'Bearer realm="gatehouse"';
+
+/** A whole response, ready to send. */
+export interface PreparedResponse {
+  status: number;
+  headers: Record<string, string>;
+  payload: string;
+}
+
+function challenge(message: string, error?: 'invalid_token' | 'insufficient_scope'): PreparedResponse {
+  const status = error === 'insufficient_scope' ? HttpStatus.FORBIDDEN : HttpStatus.UNAUTHORIZED;
+  const value = error ? `${REALM}, error="${error}", error_description="${message}"` : REALM;
+  return {
+    status,
+    headers: { 'WWW-Authenticate': value, 'content-type': 'application/json; charset=utf-8' },
+    payload: JSON.stringify({ statusCode: status, error: STATUS_CODES[status], message }),
+  };
+}
+
+/**
+ * The 401/403 of every refusal, with its RFC 6750 `WWW-Authenticate` challenge (SPEC section
+ * 3), built once: refusing a flood of bad tokens costs no serialisation per request.
+ */
+export const BEARER_CHALLENGES: Readonly<Record<TokenRefusal, PreparedResponse>> = {
+  missing: challenge('Missing Authorization header'),
+  format: challenge('Invalid Authorization header format. Use: Bearer <token>', 'invalid_token'),
+  invalid: challenge('Invalid token', 'invalid_token'),
+  expired: challenge('Token expired', 'invalid_token'),
+  issuer: challenge('Invalid issuer', 'invalid_token'),
+  revoked: challenge('Token revoked', 'invalid_token'),
+  audience: challenge('Invalid audience', 'insufficient_scope'),
+};

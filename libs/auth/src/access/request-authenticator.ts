@@ -1,0 +1,74 @@
+import { Injectable } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
+import { AuthMetrics, type TokenRefusal } from '../auth-metrics.js';
+import { RevokedSessions } from '../revocation/revoked-sessions.js';
+import { AccessTokenVerifier } from '../tokens/access-token-verifier.js';
+import type { TokenClaims, TokenRejection } from '../tokens/token-claims.js';
+import type { AuthenticatedRequest, Principal } from './principal.js';
+import type { RouteAccess } from './route-access-table.js';
+
+const BEARER = /^Bearer +([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*)$/i;
+
+/** The decision on one request: let through (with its principal, when a token was verified), or refused and why. */
+export type AccessDecision = { allowed: true; principal?: Principal } | { allowed: false; refusal: TokenRefusal };
+
+const ALLOWED: AccessDecision = { allowed: true };
+const REFUSED = Object.fromEntries(
+  (['missing', 'format', 'invalid', 'expired', 'issuer', 'revoked', 'audience'] as const).map((refusal) => [refusal, { allowed: false, refusal }]),
+) as Record<TokenRefusal, AccessDecision>;
+
+const DECISION = Symbol('gatehouse.accessDecision');
+type DecidedRequest = FastifyRequest & { [DECISION]?: AccessDecision };
+
+/** The decision already made on this request, if any. */
+export function decisionOf(request: FastifyRequest): AccessDecision | undefined {
+  return (request as DecidedRequest)[DECISION];
+}
+
+/**
+ * The one place that decides whether a request may reach its route, and who it acts as: the
+ * bearer token's form, its verification (`AccessTokenVerifier`), its session's revocation and
+ * its audiences against the route's. It records the decision on the request (and the principal
+ * as `request.principal`); everything else reads that. Synchronous unless the token needs a
+ * full verification, so the common cases cost no promise.
+ */
+@Injectable()
+export class RequestAuthenticator {
+  constructor(
+    private readonly verifier: AccessTokenVerifier,
+    private readonly revoked: RevokedSessions,
+    private readonly metrics: AuthMetrics,
+  ) {}
+
+  decide(request: FastifyRequest, access: RouteAccess): AccessDecision | Promise<AccessDecision> {
+    if (access.public) return this.record(request, ALLOWED);
+    const header = request.headers.authorization;
+    if (header === undefined || header === '') return this.refuse(request, 'missing');
+    const match = BEARER.exec(header);
+    if (match === null) return this.refuse(request, 'format');
+    const token = match[1];
+    const cached = this.verifier.cached(token);
+    if (cached !== undefined) return this.admit(request, access, cached);
+    return this.verifier.verify(token).then((verified) => this.admit(request, access, verified));
+  }
+
+  private admit(request: FastifyRequest, access: RouteAccess & { public: false }, claims: Readonly<TokenClaims> | TokenRejection | 'expired'): AccessDecision {
+    if (typeof claims === 'string') return this.refuse(request, claims);
+    if (this.revoked.isRevoked(claims.sid)) return this.refuse(request, 'revoked');
+    const audiences = claims.aud.filter((audience) => access.audiences.has(audience));
+    if (audiences.length === 0) return this.refuse(request, 'audience');
+    const principal: Principal = { userId: claims.sub, sessionId: claims.sid, audiences: claims.aud, claims };
+    (request as AuthenticatedRequest).principal = principal;
+    return this.record(request, { allowed: true, principal });
+  }
+
+  private refuse(request: FastifyRequest, refusal: TokenRefusal): AccessDecision {
+    this.metrics.tokenRefused(refusal);
+    return this.record(request, REFUSED[refusal]);
+  }
+
+  private record(request: FastifyRequest, decision: AccessDecision): AccessDecision {
+    (request as DecidedRequest)[DECISION] = decision;
+    return decision;
+  }
+}

@@ -1,0 +1,28 @@
+import { Module } from '@nestjs/common';
+import { JwtModule } from '@nestjs/jwt';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { MetricsModule } from '@app/metrics';
+import { UsersModule } from '@app/users';
+import { AuthMetrics } from './auth-metrics.js';
+import { RevokedSessions } from './revocation/revoked-sessions.js';
+import { Session } from './sessions/session.entity.js';
+import { SessionsRepository } from './sessions/sessions.repository.js';
+import { SessionsService } from './sessions/sessions.service.js';
+import { SigningKeys, SigningKeysModule } from './tokens/signing-keys.js';
+import { TokenProvider } from './tokens/token-provider.js';
+
+/**
+ * Tokens, sessions and revocation: what the CLI loads (`gatehouse user disable`) without an
+ * HTTP server, a LISTEN connection, Redis or bcrypt workers.
+ */
+@Module({
+  imports: [UsersModule, MetricsModule, TypeOrmModule.forFeature([Session]), JwtModule.registerAsync({
+      imports: [SigningKeysModule],
+      inject: [SigningKeys],
+      useFactory: (keys: SigningKeys) => ({ secretOrKeyProvider: (type, tokenOrPayload) => keys.keyFor(type, tokenOrPayload) }),
+    }),
+    SigningKeysModule],
+  providers: [AuthMetrics, TokenProvider, RevokedSessions, SessionsRepository, SessionsService],
+  exports: [AuthMetrics, TokenProvider, RevokedSessions, SessionsRepository, SessionsService],
+})
+export class AuthCoreModule {}

@@ -1,0 +1,34 @@
+import { Injectable } from '@nestjs/common';
+import { SecurityConfig } from '@app/config';
+import { CLOCK_SKEW_SECONDS } from '../tokens/token-claims.js';
+
+/**
+ * Revoked sessions whose access tokens may still be unexpired, in memory, so a request is
+ * refused without a database query. This instance's own revocations are recorded at once;
+ * other instances' arrive through `RevocationSync` (HTTP servers only).
+ */
+@Injectable()
+export class RevokedSessions {
+  /** Session id → when its last access token has surely expired (ms since epoch). */
+  private readonly revoked = new Map<string, number>();
+  /** Revoked access tokens stay dangerous for at most this long after revocation. */
+  readonly retentionMs: number;
+
+  constructor(security: SecurityConfig) {
+    this.retentionMs = (security.accessTokenExpiration + CLOCK_SKEW_SECONDS) * 1000;
+  }
+
+  isRevoked(sessionId: string): boolean {
+    return this.revoked.has(sessionId);
+  }
+
+  markRevoked(sessionIds: readonly string[], revokedAt = Date.now()): void {
+    const forgetAfter = revokedAt + this.retentionMs;
+    for (const id of sessionIds) this.revoked.set(id, forgetAfter);
+  }
+
+  /** Forgets revocations whose tokens have all expired by `now`. */
+  forgetExpired(now = Date.now()): void {
+    for (const [id, forgetAfter] of this.revoked) if (forgetAfter < now) this.revoked.delete(id);
+  }
+}

@@ -1,0 +1,62 @@
+import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import { STATUS_CODES } from 'node:http';
+import { DomainError, type DomainErrorKind, type ErrorResponse } from '@app/errors';
+
+/** The one mapping of domain refusals to HTTP statuses. */
+const STATUS_OF: Readonly<Record<DomainErrorKind, HttpStatus>> = {
+  invalid: HttpStatus.BAD_REQUEST,
+  unauthenticated: HttpStatus.UNAUTHORIZED,
+  forbidden: HttpStatus.FORBIDDEN,
+  not_found: HttpStatus.NOT_FOUND,
+  conflict: HttpStatus.CONFLICT,
+  too_many_requests: HttpStatus.TOO_MANY_REQUESTS,
+  unavailable: HttpStatus.SERVICE_UNAVAILABLE,
+};
+
+interface ErrorAnswer {
+  body: ErrorResponse;
+  headers: Readonly<Record<string, string>>;
+}
+
+/**
+ * Turns every exception into `{ statusCode, error, message }`: domain errors by their kind,
+ * Nest's HTTP exceptions (validation, parameter pipes) by their status, Fastify's own 4xx
+ * (body too large, malformed JSON) as they are. Anything else is a bare 500: the details go
+ * to the log, never to the client.
+ */
+@Catch()
+export class HttpErrorFilter implements ExceptionFilter {
+  private readonly logger = new Logger('HttpErrorFilter');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const { body, headers } = this.answer(exception);
+    host
+      .switchToHttp()
+      .getResponse<FastifyReply>()
+      .status(body.statusCode)
+      // Always JSON, whatever content type the route declared for its success responses.
+      .headers({ ...headers, 'content-type': 'application/json; charset=utf-8' })
+      .send(JSON.stringify(body));
+  }
+
+  private answer(exception: unknown): ErrorAnswer {
+    if (exception instanceof DomainError) return answer(STATUS_OF[exception.kind], exception.message, exception.headers);
+    if (exception instanceof HttpException) {
+      const response = exception.getResponse();
+      const message =
+        typeof response === 'object' && response !== null && 'message' in response
+          ? (response as { message: string | string[] }).message
+          : exception.message;
+      return answer(exception.getStatus(), message);
+    }
+    const statusCode = (exception as { statusCode?: unknown }).statusCode;
+    if (typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500) return answer(statusCode, (exception as Error).message);
+    this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
+    return answer(HttpStatus.INTERNAL_SERVER_ERROR, 'Internal server error');
+  }
+}
+
+function answer(statusCode: number, message: string | string[], headers: Readonly<Record<string, string>> = {}): ErrorAnswer {
+  return { body: { statusCode, error: STATUS_CODES[statusCode] ?? 'Error', message }, headers };
+}
