@@ -22,6 +22,8 @@ const shared = {
 export default {
   projects: [
     { ...shared, displayName: 'unit', roots: ['<rootDir>/apps', '<rootDir>/libs'], testMatch: ['**/*.spec.ts'] },
+    // Checks of the deployment files by reading them (no Docker engine or cluster runs here); part of `npm run lint`.
+    { ...shared, displayName: 'lint', roots: ['<rootDir>/test/lint'], testMatch: ['**/*.lint-spec.ts'] },
     {
       ...shared,
       displayName: 'medium',

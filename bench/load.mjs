@@ -4,8 +4,17 @@
 import autocannon from 'autocannon';
 import { createInterface } from 'node:readline';
 
+/**
+ * Token pools sent once (`{ "store": name, "tokens": [...] }`) and named by scenarios after
+ * (`tokenPool`), each with its cursor. The cursor carries over from one scenario to the next, so
+ * that rounds of the same scenario go on through the pool rather than start again at its first
+ * token: with more tokens than the server caches, every token presented is then one it has not
+ * seen for a whole pool's worth of requests.
+ */
+const tokenPools = new Map();
+
 /** The requests of a scenario, and the refresh-token pool when it has one. */
-function requestsOf({ path, method = 'GET', headers = {}, body, tokens, refreshTokens }) {
+function requestsOf({ path, method = 'GET', headers = {}, body, tokens, tokenPool, refreshTokens }) {
   if (refreshTokens) {
     // Every refresh token is presented once: requests take one from the pool, and each
     // successful rotation puts its successor back. (autocannon resets a connection's context
@@ -24,12 +33,17 @@ function requestsOf({ path, method = 'GET', headers = {}, body, tokens, refreshT
     ];
     return { requests, pool };
   }
-  if (tokens) {
+  if (tokens || tokenPool) {
     // Each request presents the pool's next token. Built as it is sent: prebuilt, autocannon
     // would build every token's request for each connection before the first is sent, and that
     // set-up (tens of milliseconds) would count against this scenario's rate alone.
-    let next = 0;
-    const setupRequest = (request) => ({ ...request, headers: { ...headers, authorization: `Bearer ${tokens[next++ % tokens.length]}` } });
+    const pool = tokenPool === undefined ? { tokens, next: 0 } : tokenPools.get(tokenPool);
+    if (pool === undefined) throw new Error(`no token pool named ${tokenPool}`);
+    const setupRequest = (request) => {
+      const token = pool.tokens[pool.next];
+      pool.next = (pool.next + 1) % pool.tokens.length;
+      return { ...request, headers: { ...headers, authorization: `Bearer ${token}` } };
+    };
     return { requests: [{ method, path, setupRequest }] };
   }
   return { requests: [{ method, path, headers, body }] };
@@ -59,5 +73,11 @@ async function run(scenario) {
 
 for await (const line of createInterface({ input: process.stdin })) {
   if (line.trim() === '') continue;
-  process.stdout.write(`${JSON.stringify(await run(JSON.parse(line)))}\n`);
+  const message = JSON.parse(line);
+  if (message.store !== undefined) {
+    tokenPools.set(message.store, { tokens: message.tokens, next: 0 });
+    process.stdout.write(`${JSON.stringify({ stored: message.tokens.length })}\n`);
+    continue;
+  }
+  process.stdout.write(`${JSON.stringify(await run(message))}\n`);
 }

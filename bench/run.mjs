@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // npm run bench: starts the production build of Gatehouse (its own embedded PostgreSQL, or
-// DATABASE_URL), drives it with autocannon from separate processes, prints a table with the
-// ratios and targets, and writes bench/results/latest.json.
+// DATABASE_URL) and, beside it, the framework floor (bench/framework-floor.mjs: bare NestJS on
+// Fastify, the same /health/live handler), drives them with autocannon from separate processes,
+// prints a table with the ratios and targets, and writes bench/results/latest.json.
 import bcrypt from 'bcrypt';
 import { spawn, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -18,6 +19,7 @@ const { values: flags } = parseArgs({
     duration: { type: 'string', default: '8' },
     'ratio-duration': { type: 'string', default: '21' },
     rounds: { type: 'string', default: '14' },
+    'distinct-tokens': { type: 'string', default: '20000' },
     'login-duration': { type: 'string' },
     connections: { type: 'string', default: '50' },
     'bcrypt-cost': { type: 'string', default: '12' },
@@ -29,10 +31,13 @@ const { values: flags } = parseArgs({
 if (flags.help) {
   process.stdout.write(`Usage: npm run bench -- [options]
   --duration S        seconds per scenario (default 8)
-  --ratio-duration S  seconds in all for each of public, guarded and rejected (default 21)
-  --rounds N          those three run interleaved in N rounds of ratio-duration/N seconds,
-                      in the order public, guarded, rejected, then the reverse; each ratio is
-                      the median over pairs of rounds (default 14, made even)
+  --ratio-duration S  seconds in all for each of public, guarded, rejected, guarded-distinct
+                      and framework (default 21)
+  --rounds N          those five run interleaved in N rounds of ratio-duration/N seconds,
+                      in that order, then the reverse; each ratio is the median over pairs
+                      of rounds (default 14, made even)
+  --distinct-tokens N access tokens presented in turn by guarded-distinct (default 20000,
+                      twice the server's verified-token cache)
   --login-duration S  seconds for the login scenarios (default: --duration)
   --connections N     concurrent connections (default 50)
   --bcrypt-cost N     BCRYPT_COST of the server under test (default 12, the production default)
@@ -46,6 +51,9 @@ const duration = Number(flags.duration);
 const loginDuration = Number(flags['login-duration'] ?? flags.duration);
 const connections = Number(flags.connections);
 const rounds = 2 * Math.ceil(Number(flags.rounds) / 2);
+const distinctTokenCount = Number(flags['distinct-tokens']);
+/** Gatehouse's verified-token cache (libs/auth/src/tokens/access-token-verifier.ts). */
+const VERIFIED_TOKEN_CACHE_SIZE = 10_000;
 const median = (values) => {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
@@ -104,16 +112,21 @@ function startLoadGenerator(cpu, serverPid) {
     generators.delete(child);
     for (const { reject } of waiting.splice(0)) reject(new Error(`load generator exited with ${code}`));
   });
+  const send = (message) =>
+    new Promise((resolve, reject) => {
+      waiting.push({ resolve, reject });
+      child.stdin.write(`${JSON.stringify(message)}\n`);
+    });
   return {
-    run: async (scenario) => {
-      const before = await cpuSeconds(serverPid);
-      const result = await new Promise((resolve, reject) => {
-        waiting.push({ resolve, reject });
-        child.stdin.write(`${JSON.stringify(scenario)}\n`);
-      });
-      const after = await cpuSeconds(serverPid);
+    /** Runs a scenario; `pid` is the server it drives when that is not `serverPid`. */
+    run: async (scenario, pid = serverPid) => {
+      const before = await cpuSeconds(pid);
+      const result = await send(scenario);
+      const after = await cpuSeconds(pid);
       return { ...result, serverCpuSeconds: before === null || after === null ? null : after - before };
     },
+    /** Hands the process a token pool once, for scenarios to name (`tokenPool`) rather than carry. */
+    store: (name, tokens) => send({ store: name, tokens }),
     close: () => new Promise((resolve) => (child.exitCode !== null ? resolve() : (child.once('exit', resolve), child.stdin.end()))),
   };
 }
@@ -184,6 +197,67 @@ async function call(base, method, path, body, token) {
   return response.status === 204 ? undefined : response.json();
 }
 
+/** Calls `task` on every item, at most `concurrency` at a time. */
+async function inParallel(items, concurrency, task) {
+  const queue = [...items];
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, queue.length) }, async () => {
+      while (queue.length > 0) await task(queue.shift());
+    }),
+  );
+}
+
+/**
+ * `count` distinct valid access tokens (audience api), all issued by Gatehouse itself, so that
+ * the bench needs no signing key: `users` users sign in `sessionsPerUser` sessions each (logins
+ * are bcrypt-bound, so few of them), then every session runs a chain of refreshes, all chains at
+ * once, each refresh giving a new access token (a new jti) and the refresh token for the next.
+ * A rotation leaves its session valid, so every access token collected stays valid.
+ */
+async function collectAccessTokens(base, count, { users, sessionsPerUser, password }) {
+  const started = performance.now();
+  const emails = Array.from({ length: users }, (_, user) => `bench-distinct-${Date.now()}-${user}@example.com`);
+  // As many at a time as there are bcrypt threads.
+  await inParallel(emails, availableParallelism(), (email) => call(base, 'POST', '/auth/register', { email, password }));
+  const refreshTokens = [];
+  await inParallel(
+    emails.flatMap((email) => Array(sessionsPerUser).fill(email)),
+    availableParallelism(),
+    async (email) => refreshTokens.push((await call(base, 'POST', '/auth/login', { email, password, audience: 'api' })).refresh_token),
+  );
+  const signedIn = performance.now();
+  const accessTokens = new Set();
+  await Promise.all(
+    refreshTokens.map(async (refreshToken) => {
+      while (accessTokens.size < count) {
+        const pair = await call(base, 'POST', '/auth/refresh', { refresh_token: refreshToken });
+        accessTokens.add(pair.access_token);
+        refreshToken = pair.refresh_token;
+      }
+    }),
+  );
+  const done = performance.now();
+  return {
+    tokens: [...accessTokens].slice(0, count),
+    signInSeconds: (signedIn - started) / 1000,
+    refreshSeconds: (done - signedIn) / 1000,
+    refreshes: accessTokens.size,
+  };
+}
+
+/** Waits until `url` answers 200; throws `failure()` when `child` exits or 30 s pass first. */
+async function waitUntilServing(url, child, failure) {
+  for (let attempt = 0; ; attempt++) {
+    const ready = await fetch(url).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ready) return;
+    if (attempt > 300 || child.exitCode !== null) throw failure();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
 /** What bcrypt allows on this machine's cores at this cost: logins per second at best. */
 async function bcryptCapacity(cost) {
   const hash = await bcrypt.hash('benchmark-password', cost);
@@ -228,15 +302,37 @@ const server = spawn(process.execPath, [join(root, 'bin', 'gatehouse.js'), 'star
 let serverErrors = '';
 server.stderr.on('data', (chunk) => (serverErrors += chunk));
 const serverExited = new Promise((resolve) => server.on('exit', resolve));
+let framework;
+let frameworkExited;
 
 const results = {};
 try {
   for (let attempt = 0; ; attempt++) {
-    const ready = await fetch(`${base}/health/ready`).then((r) => r.ok, () => false);
+    const ready = await fetch(`${base}/health/ready`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ready) break;
     if (attempt > 300 || server.exitCode !== null) throw new Error(`Gatehouse did not start:\n${serverErrors}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+
+  // The framework floor: started as Gatehouse is (node, no taskset; pinned like it for the
+  // ratio rounds below), on a port of its own.
+  const frameworkBase = `http://127.0.0.1:${await freePort()}`;
+  log(`Starting the framework floor (bare NestJS on Fastify) on ${frameworkBase}...`);
+  framework = spawn(process.execPath, [join(root, 'bench', 'framework-floor.mjs')], {
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, PORT: new URL(frameworkBase).port },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let frameworkErrors = '';
+  framework.stderr.on('data', (chunk) => (frameworkErrors += chunk));
+  frameworkExited = new Promise((resolve) => framework.on('exit', resolve));
+  await waitUntilServing(
+    `${frameworkBase}/health/live`,
+    framework,
+    () => new Error(`The framework floor did not start:\n${frameworkErrors}`),
+  );
 
   const email = `bench-${Date.now()}@example.com`;
   const password = 'benchmark-password';
@@ -251,51 +347,97 @@ try {
 
   log('Signing in two sessions per connection for the refresh scenario...');
   let refreshTokens = [];
-  const signIn = async () => refreshTokens.push((await call(base, 'POST', '/auth/login', { email, password, audience: 'api' })).refresh_token);
+  const signIn = async () =>
+    refreshTokens.push((await call(base, 'POST', '/auth/login', { email, password, audience: 'api' })).refresh_token);
   // As many at a time as there are bcrypt threads.
   while (refreshTokens.length < 2 * connections) await Promise.all(Array.from({ length: availableParallelism() }, signIn));
 
+  // guarded-distinct presents 20,000 access tokens in turn, twice the server's verified-token
+  // cache (10,000, oldest dropped first): each token comes round again only after 19,999 others
+  // were verified, so every request is a first verification.
+  log(`Collecting ${distinctTokenCount} distinct access tokens from Gatehouse (logins, then refresh chains) for guarded-distinct...`);
+  const distinct = { users: 4, sessionsPerUser: 8 };
+  const { tokens: distinctTokens, ...collection } = await collectAccessTokens(base, distinctTokenCount, { ...distinct, password });
+  const collectSeconds = collection.signInSeconds + collection.refreshSeconds;
+  log(
+    `Collected ${distinctTokens.length} distinct access tokens in ${collectSeconds.toFixed(1)} s ` +
+      `(${collection.signInSeconds.toFixed(1)} s signing in, ${collection.refreshes} refreshes in ${collection.refreshSeconds.toFixed(1)} s)`,
+  );
+  await settle(server.pid);
+
   const plan = cpuPlan();
   const generator = startLoadGenerator(plan?.generator, server.pid);
+  await generator.store('distinct', distinctTokens);
   log('Warming up...');
   await generator.run(scenario({ path: '/health/live', duration: 2 }));
+  await generator.run(scenario({ url: frameworkBase, path: '/health/live', duration: 2 }), framework.pid);
   await generator.run(scenario({ path: '/auth/claims', headers: bearer, duration: 2 }));
+  // As many distinct tokens as the cache holds: it is full before the memory is first read.
+  await generator.run(
+    scenario({ path: '/auth/claims', tokenPool: 'distinct', amount: Math.min(distinctTokenCount, VERIFIED_TOKEN_CACHE_SIZE) }),
+  );
   await generator.run(scenario({ path: '/auth/me', headers: bearer, duration: 1 }));
   // A set number of rotations, none cut off, so that every session's latest token comes back.
   ({ refreshTokens } = await generator.run(scenario({ path: '/auth/refresh', refreshTokens, amount: 3000 })));
   const rssAfterWarmUp = await residentMemoryMb(server.pid);
 
-  // The ratio scenarios: short rounds in the order public, guarded, rejected and then the
-  // reverse, so that the machine's drifting speed weighs on all three alike; the server's
-  // threads kept off the load generator's CPU.
-  if (plan) log(`Pinning the load generator to CPU ${plan.generator} and the server to CPUs ${plan.server} for the ratio scenarios`);
-  if (plan) pin(server.pid, plan.server);
+  // The ratio scenarios: short rounds in the order public, guarded, rejected, guarded-distinct,
+  // framework and then the reverse, so that the machine's drifting speed weighs on all five
+  // alike; both servers' threads kept off the load generator's CPU (the one not being driven
+  // sits idle meanwhile). What each ratio (pairRatio below) tells:
+  // - guarded / public: the guard's cost on a token seen before (the verified-token cache hit,
+  //   revocation and audience checks, the claims as the body), against the same request
+  //   stack answering without a guard.
+  // - rejected / public: the cost of refusing forged tokens (one HMAC each, never cached),
+  //   the cost an attacker can impose per request.
+  // - guarded-distinct / public: the guard's cost when every token is new to the server, as
+  //   with many users each sending a few requests: the full verification of every token
+  //   (signature, JSON decoding, claims), the cache only ever adding and evicting.
+  // - public / framework: how much of bare NestJS-on-Fastify's rate Gatehouse keeps on the
+  //   same handler (bench/framework-floor.mjs); the rest is what Gatehouse adds to every
+  //   request, guarded or not: its request logging at the production LOG_LEVEL, request ids,
+  //   security headers, the duration metric, its global guard letting a public route through.
+  if (plan)
+    log(
+      `Pinning the load generator to CPU ${plan.generator} and the servers (Gatehouse, framework floor) to CPUs ${plan.server} for the ratio scenarios`,
+    );
+  if (plan) for (const pid of [server.pid, framework.pid]) pin(pid, plan.server);
   await settle(server.pid);
+  await settle(framework.pid);
   const roundDuration = Number(flags['ratio-duration']) / rounds;
+  // Each scenario, and the server it measures.
   const interleaved = {
-    public: scenario({ path: '/health/live', duration: roundDuration }),
-    guarded: scenario({ path: '/auth/claims', headers: bearer, duration: roundDuration }),
-    rejected: scenario({ path: '/auth/claims', tokens: badTokens, expectStatus: 401, duration: roundDuration }),
+    public: [scenario({ path: '/health/live', duration: roundDuration }), server.pid],
+    guarded: [scenario({ path: '/auth/claims', headers: bearer, duration: roundDuration }), server.pid],
+    rejected: [scenario({ path: '/auth/claims', tokens: badTokens, expectStatus: 401, duration: roundDuration }), server.pid],
+    // Round after round the load generator goes on through the pool where it left off.
+    'guarded-distinct': [scenario({ path: '/auth/claims', tokenPool: 'distinct', duration: roundDuration }), server.pid],
+    framework: [scenario({ url: frameworkBase, path: '/health/live', duration: roundDuration }), framework.pid],
   };
-  const perRound = { public: [], guarded: [], rejected: [] };
+  const perRound = Object.fromEntries(Object.keys(interleaved).map((name) => [name, []]));
   for (let round = 0; round < rounds; round++) {
     const order = Object.keys(interleaved);
     if (round % 2 === 1) order.reverse();
     log(`Running ${order.join(', ')} (round ${round + 1} of ${rounds}, ${roundDuration.toFixed(1)} s each)...`);
-    for (const name of order) perRound[name].push(await generator.run(interleaved[name]));
+    for (const name of order) perRound[name].push(await generator.run(...interleaved[name]));
   }
-  if (plan) pin(server.pid, plan.all);
+  if (plan) for (const pid of [server.pid, framework.pid]) pin(pid, plan.all);
+  // The floor's work is done: it does not stay to share the machine with the scenarios below.
+  framework.kill('SIGTERM');
+  await frameworkExited;
   for (const name of Object.keys(perRound)) results[name] = combine(perRound[name]);
   // A ratio compares the server's costs only if the server (its one main thread) was the limit.
   const unsaturated = plan
-    ? Object.keys(perRound).filter((name) => results[name].serverCpuSeconds !== null && results[name].serverCpuSeconds / results[name].seconds < 0.9)
+    ? Object.keys(perRound).filter(
+        (name) => results[name].serverCpuSeconds !== null && results[name].serverCpuSeconds / results[name].seconds < 0.9,
+      )
     : [];
   /** Over each pair of rounds (forward, then reverse), a drift that is linear in time cancels. */
-  const pairRatio = (name) =>
+  const pairRatio = (name, reference = 'public') =>
     median(
       Array.from({ length: rounds / 2 }, (_, pair) => {
         const rate = (runs) => runs[2 * pair].requestsPerSecond + runs[2 * pair + 1].requestsPerSecond;
-        return rate(perRound[name]) / rate(perRound.public);
+        return rate(perRound[name]) / rate(perRound[reference]);
       }),
     );
 
@@ -309,7 +451,13 @@ try {
 
   const loginBody = JSON.stringify({ email, password, audience: 'api' });
   const loginConnections = Math.max(8, availableParallelism() * 4);
-  const login = scenario({ path: '/auth/login', method: 'POST', headers: { 'content-type': 'application/json' }, body: loginBody, connections: loginConnections });
+  const login = scenario({
+    path: '/auth/login',
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: loginBody,
+    connections: loginConnections,
+  });
   await run('login', { ...login, duration: loginDuration });
 
   await run('refresh', scenario({ path: '/auth/refresh', refreshTokens }));
@@ -322,9 +470,15 @@ try {
   await Promise.all([generator.close(), loginGenerator.close()]);
 
   const rssAtEnd = await residentMemoryMb(server.pid);
-  const ratios = {
+  // The meaning of each of the first four: at the ratio rounds above.
+  const pairRatios = {
     'guarded / public': pairRatio('guarded'),
     'rejected / public': pairRatio('rejected'),
+    'guarded-distinct / public': pairRatio('guarded-distinct'),
+    'public / framework': pairRatio('public', 'framework'),
+  };
+  const ratios = {
+    ...pairRatios,
     'p99 guarded-under-login / p99 guarded': results['guarded-under-login'].p99 / Math.max(results.guarded.p99, 1),
     'login / bcrypt capacity': results.login.requestsPerSecond / capacity,
     'rss end / rss after warm-up': rssAtEnd / rssAfterWarmUp,
@@ -332,6 +486,8 @@ try {
   const targets = [
     ['guarded ≥ 0.85 × public', ratios['guarded / public'] >= 0.85],
     ['rejected ≥ 0.8 × public', ratios['rejected / public'] >= 0.8],
+    ['guarded-distinct ≥ 0.75 × public', ratios['guarded-distinct / public'] >= 0.75],
+    ['public ≥ 0.5 × framework', ratios['public / framework'] >= 0.5],
     ['guarded-under-login p99 ≤ 2 × guarded p99', ratios['p99 guarded-under-login / p99 guarded'] <= 2],
     ['login ≥ 80% of bcrypt capacity', ratios['login / bcrypt capacity'] >= 0.8],
     ['refresh ≥ 1000/s', results.refresh.requestsPerSecond >= 1000],
@@ -348,9 +504,27 @@ try {
   };
   const report = {
     date: new Date().toISOString(),
-    commit: (() => { try { return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root }).toString().trim(); } catch { return 'unknown'; } })(),
+    commit: (() => {
+      try {
+        return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root }).toString().trim();
+      } catch {
+        return 'unknown';
+      }
+    })(),
     machine,
-    settings: { duration, ratioDuration: Number(flags['ratio-duration']), rounds, cpus: plan ?? 'not pinned', loginDuration, connections, loginConnections, bcryptCost, logLevel: flags['log-level'] },
+    settings: {
+      duration,
+      ratioDuration: Number(flags['ratio-duration']),
+      rounds,
+      cpus: plan ?? 'not pinned',
+      loginDuration,
+      connections,
+      loginConnections,
+      bcryptCost,
+      logLevel: flags['log-level'],
+      distinctTokens: distinctTokenCount,
+    },
+    distinctTokens: { count: distinctTokens.length, ...distinct, ...collection },
     perRound,
     bcryptCapacityPerSecond: capacity,
     memory: { rssAfterWarmUpMb: rssAfterWarmUp, rssAtEndMb: rssAtEnd },
@@ -367,13 +541,21 @@ try {
     return micros < 10_000 ? `${micros.toFixed(0)} µs` : `${(micros / 1000).toFixed(0)} ms`;
   };
   const busy = (r) => (r.serverCpuSeconds === null ? '-' : (r.serverCpuSeconds / r.seconds).toFixed(2));
-  const rows = Object.entries(results).map(([name, r]) => [name, r.requestsPerSecond.toFixed(0), `${r.p50} ms`, `${r.p99} ms`, String(r.errors), cpuPerRequest(r), busy(r)]);
+  const rows = Object.entries(results).map(([name, r]) => [
+    name,
+    r.requestsPerSecond.toFixed(0),
+    `${r.p50} ms`,
+    `${r.p99} ms`,
+    String(r.errors),
+    cpuPerRequest(r),
+    busy(r),
+  ]);
   const table = [['scenario', 'requests/s', 'p50', 'p99', 'errors', 'server CPU/request', 'server busy'], ...rows];
   const widths = table[0].map((_, column) => Math.max(...table.map((row) => row[column].length)));
   const line = (row) => `| ${row.map((cell, column) => cell.padEnd(widths[column])).join(' | ')} |`;
   const out = [
     `Gatehouse benchmark, ${report.date}, commit ${report.commit}`,
-    `${machine.cores} cores (${machine.cpu}), ${machine.memoryGb} GiB, Node ${machine.node}, ${machine.postgres} PostgreSQL; ${connections} connections, ${duration} s per scenario (public, guarded and rejected: ${flags['ratio-duration']} s each in ${rounds} interleaved rounds), BCRYPT_COST ${bcryptCost}, LOG_LEVEL ${flags['log-level']}`,
+    `${machine.cores} cores (${machine.cpu}), ${machine.memoryGb} GiB, Node ${machine.node}, ${machine.postgres} PostgreSQL; ${connections} connections, ${duration} s per scenario (${Object.keys(perRound).join(', ')}: ${flags['ratio-duration']} s each in ${rounds} interleaved rounds), BCRYPT_COST ${bcryptCost}, LOG_LEVEL ${flags['log-level']}`,
     '',
     line(table[0]),
     `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`,
@@ -383,8 +565,13 @@ try {
     `resident memory: ${rssAfterWarmUp.toFixed(0)} MB after warm-up, ${rssAtEnd.toFixed(0)} MB at the end`,
     '',
     ...Object.entries(ratios).map(([name, value]) => `${name}: ${value.toFixed(2)}`),
-    `(guarded / public and rejected / public: medians over ${rounds / 2} pairs of rounds${plan ? `; server on CPUs ${plan.server}, load generator on CPU ${plan.generator}` : ''})`,
-    ...unsaturated.map((name) => `warning: in ${name} the server kept only ${busy(results[name])} of a core busy: the load generator, not the server, may have set that rate`),
+    `(${Object.keys(pairRatios).join(', ')}: medians over ${rounds / 2} pairs of rounds${plan ? `; servers on CPUs ${plan.server}, load generator on CPU ${plan.generator}` : ''})`,
+    `(framework: bare NestJS on Fastify, the same /health/live handler; its server columns are the framework floor's process;`,
+    ` guarded-distinct: ${distinctTokens.length} distinct access tokens in turn, ${distinct.users * distinct.sessionsPerUser} sessions of ${distinct.users} users, collected in ${collectSeconds.toFixed(1)} s before the rounds)`,
+    ...unsaturated.map(
+      (name) =>
+        `warning: in ${name} the server kept only ${busy(results[name])} of a core busy: the load generator, not the server, may have set that rate`,
+    ),
     '',
     ...targets.map(([name, met]) => `${met ? 'met    ' : 'NOT MET'}  ${name}`),
   ];
@@ -392,6 +579,8 @@ try {
   process.exitCode = targets.every(([, met]) => met) ? 0 : 1;
 } finally {
   for (const child of generators) child.kill();
+  if (framework && framework.exitCode === null && framework.signalCode === null) framework.kill('SIGTERM');
+  await frameworkExited;
   server.kill('SIGTERM');
   await serverExited;
   if (dataDir) await rm(dataDir, { recursive: true, force: true });

@@ -15,13 +15,20 @@ describe('production mode with the built-in secret', () => {
   let platform: RunningPlatform;
   beforeAll(async () => {
     // No PLATFORM_ENV and no secret: production with the public default.
-    platform = await startTestPlatform({ PLATFORM_ENV: undefined, JWT_ISSUER: ISSUER, BCRYPT_COST: '10', LOGIN_MAX_FAILURES: '1000' }, logger);
+    platform = await startTestPlatform(
+      { PLATFORM_ENV: undefined, JWT_ISSUER: ISSUER, BCRYPT_COST: '10', LOGIN_MAX_FAILURES: '1000' },
+      logger,
+    );
   });
   afterAll(() => platform.close());
 
   it('still starts, with an error-level log line at boot, and is ready', async () => {
     expect(logger.entries).toContainEqual(
-      expect.objectContaining({ level: 'error', context: 'TokenProvider', message: expect.stringContaining('PLATFORM_JWT_SECRET is not set') }),
+      expect.objectContaining({
+        level: 'error',
+        context: 'TokenProvider',
+        message: expect.stringContaining('PLATFORM_JWT_SECRET is not set'),
+      }),
     );
     expect((await request(platform.url, 'GET', '/health/ready')).status).toBe(200);
   });
@@ -30,7 +37,11 @@ describe('production mode with the built-in secret', () => {
     const { email, id } = await registerUser(platform.url);
     const before = logger.errors().filter((message) => message === REFUSAL).length;
     const response = await request(platform.url, 'POST', '/auth/login', { body: { email, password: PASSWORD } });
-    await expectError(response, 503, 'Token issuance is disabled by a server misconfiguration; the administrator must set PLATFORM_JWT_SECRET');
+    await expectError(
+      response,
+      503,
+      'Token issuance is disabled by a server misconfiguration; the administrator must set PLATFORM_JWT_SECRET',
+    );
     expect(logger.errors().filter((message) => message === REFUSAL)).toHaveLength(before + 1);
 
     const client = new pg.Client({ connectionString: testDatabaseUrl() });
@@ -54,11 +65,19 @@ describe('production mode with the built-in secret', () => {
 
   it('rejects a refresh token forged with the public default secret', async () => {
     const token = forge({ iss: ISSUER }, { secret: DEFAULT_JWT_SECRET, typ: 'rt+jwt' });
-    await expectError(await request(platform.url, 'POST', '/auth/refresh', { body: { refresh_token: token } }), 401, 'Invalid refresh token');
+    await expectError(
+      await request(platform.url, 'POST', '/auth/refresh', { body: { refresh_token: token } }),
+      401,
+      'Invalid refresh token',
+    );
   });
 
   it('answers bad credentials with 401 as usual, before any token question arises', async () => {
-    await expectError(await request(platform.url, 'POST', '/auth/login', { body: { email: uniqueEmail(), password: PASSWORD } }), 401, 'Invalid email or password');
+    await expectError(
+      await request(platform.url, 'POST', '/auth/login', { body: { email: uniqueEmail(), password: PASSWORD } }),
+      401,
+      'Invalid email or password',
+    );
   });
 
   it('spends a real bcrypt comparison on unknown emails, so failures take similar time', async () => {

@@ -29,7 +29,10 @@ describe('per client address (AUTH_RATE_LIMIT)', () => {
       (await request(platform.url, 'POST', '/auth/refresh', { body: { refresh_token: 'x' } })).status,
     ];
     expect(statuses).toEqual([401, 201, 401]);
-    await expectTooManyRequests(await request(platform.url, 'POST', '/auth/login', { body: { email: uniqueEmail(), password: PASSWORD } }), 60);
+    await expectTooManyRequests(
+      await request(platform.url, 'POST', '/auth/login', { body: { email: uniqueEmail(), password: PASSWORD } }),
+      60,
+    );
   });
 
   it('ignores X-Forwarded-For when TRUST_PROXY is false', async () => {
@@ -54,7 +57,10 @@ describe('behind a trusted proxy (TRUST_PROXY=true)', () => {
 
   it('counts each forwarded client address separately', async () => {
     const attempt = (forwardedFor: string) =>
-      request(platform.url, 'POST', '/auth/login', { body: { email: uniqueEmail(), password: PASSWORD }, headers: { 'x-forwarded-for': forwardedFor } });
+      request(platform.url, 'POST', '/auth/login', {
+        body: { email: uniqueEmail(), password: PASSWORD },
+        headers: { 'x-forwarded-for': forwardedFor },
+      });
     const first = address();
     expect((await attempt(first)).status).toBe(401);
     expect((await attempt(first)).status).toBe(401);
@@ -119,7 +125,10 @@ const redisUrl = process.env.GATEHOUSE_TEST_REDIS_URL;
   it('counts requests from one address across instances', async () => {
     const forwardedFor = address();
     const attempt = (platform: RunningPlatform) =>
-      request(platform.url, 'POST', '/auth/login', { body: { email: uniqueEmail(), password: PASSWORD }, headers: { 'x-forwarded-for': forwardedFor } });
+      request(platform.url, 'POST', '/auth/login', {
+        body: { email: uniqueEmail(), password: PASSWORD },
+        headers: { 'x-forwarded-for': forwardedFor },
+      });
     expect((await attempt(first)).status).toBe(401);
     expect((await attempt(second)).status).toBe(401);
     await expectTooManyRequests(await attempt(first), 60);

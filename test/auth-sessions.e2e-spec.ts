@@ -1,6 +1,18 @@
 import pg from 'pg';
 import type { RunningPlatform } from '@app/server';
-import { decode, forge, json, login, PASSWORD, registerUser, request, signIn, TEST_ISSUER, TEST_SECRET, withClaims } from './support/auth-client.js';
+import {
+  decode,
+  forge,
+  json,
+  login,
+  PASSWORD,
+  registerUser,
+  request,
+  signIn,
+  TEST_ISSUER,
+  TEST_SECRET,
+  withClaims,
+} from './support/auth-client.js';
 import { runGatehouse, startGatehouseServer } from './support/gatehouse-process.js';
 import { startTestPlatform, testDatabaseUrl } from './support/platform.js';
 import { expectError } from './support/responses.js';
@@ -96,7 +108,11 @@ describe('refresh rotation', () => {
   it('refuses a refresh request without the token, or with extra fields', async () => {
     await expectError(await request(base, 'POST', '/auth/refresh', { body: {} }), 400, /refresh_token/);
     const pair = await signIn(base);
-    await expectError(await request(base, 'POST', '/auth/refresh', { body: { refresh_token: pair.refresh_token, sid: 'x' } }), 400, /property sid should not exist/);
+    await expectError(
+      await request(base, 'POST', '/auth/refresh', { body: { refresh_token: pair.refresh_token, sid: 'x' } }),
+      400,
+      /property sid should not exist/,
+    );
   });
 });
 
@@ -136,7 +152,11 @@ describe('logout', () => {
     const pair = await signIn(base);
     const response = await request(base, 'POST', '/auth/logout?scope=everything', { token: pair.access_token });
     expect(response.status).toBe(400);
-    expect(await json(response)).toEqual({ statusCode: 400, error: 'Bad Request', message: ['scope must be one of local, global, others'] });
+    expect(await json(response)).toEqual({
+      statusCode: 400,
+      error: 'Bad Request',
+      message: ['scope must be one of local, global, others'],
+    });
   });
 
   it('needs an access token', async () => {
@@ -145,10 +165,13 @@ describe('logout', () => {
 });
 
 describe('GET /auth/sessions and DELETE /auth/sessions/:id', () => {
-  it('lists the caller\'s live sessions with id, created, last used, user agent, ip and current', async () => {
+  it("lists the caller's live sessions with id, created, last used, user agent, ip and current", async () => {
     const { email } = await registerUser(base);
     const first = await login(base, email);
-    const response = await request(base, 'POST', '/auth/login', { body: { email, password: PASSWORD }, headers: { 'user-agent': 'gatehouse-test/1.0' } });
+    const response = await request(base, 'POST', '/auth/login', {
+      body: { email, password: PASSWORD },
+      headers: { 'user-agent': 'gatehouse-test/1.0' },
+    });
     const second = await json(response);
     const list = await json(await request(base, 'GET', '/auth/sessions', { token: second.access_token }));
     expect(list).toHaveLength(2);
@@ -173,7 +196,7 @@ describe('GET /auth/sessions and DELETE /auth/sessions/:id', () => {
     expect(list.map((session: { id: string }) => session.id)).toEqual([decode(kept.access_token).payload.sid]);
   });
 
-  it('deletes one of the caller\'s sessions, revoking its tokens at once', async () => {
+  it("deletes one of the caller's sessions, revoking its tokens at once", async () => {
     const { email } = await registerUser(base);
     const [keeper, victim] = [await login(base, email), await login(base, email)];
     const sid = decode(victim.access_token).payload.sid as string;
@@ -182,7 +205,7 @@ describe('GET /auth/sessions and DELETE /auth/sessions/:id', () => {
     expect((await me(keeper.access_token)).status).toBe(200);
   });
 
-  it('answers 404 for someone else\'s session and leaves it alive', async () => {
+  it("answers 404 for someone else's session and leaves it alive", async () => {
     const [mine, theirs] = [await signIn(base), await signIn(base)];
     const sid = decode(theirs.access_token).payload.sid as string;
     await expectError(await request(base, 'DELETE', `/auth/sessions/${sid}`, { token: mine.access_token }), 404, 'Session not found');
@@ -191,7 +214,11 @@ describe('GET /auth/sessions and DELETE /auth/sessions/:id', () => {
 
   it('answers 404 for an unknown session id and 400 for a malformed one', async () => {
     const pair = await signIn(base);
-    await expectError(await request(base, 'DELETE', '/auth/sessions/6f1c1d1e-2a4b-4c5d-8e9f-0a1b2c3d4e5f', { token: pair.access_token }), 404, 'Session not found');
+    await expectError(
+      await request(base, 'DELETE', '/auth/sessions/6f1c1d1e-2a4b-4c5d-8e9f-0a1b2c3d4e5f', { token: pair.access_token }),
+      404,
+      'Session not found',
+    );
     await expectError(await request(base, 'DELETE', '/auth/sessions/not-a-uuid', { token: pair.access_token }), 400, /uuid/);
   });
 });
@@ -233,7 +260,7 @@ describe('revocation across instances', () => {
 });
 
 describe('disabling a user', () => {
-  it('revokes the user\'s tokens at once and refuses its logins with the usual 401', async () => {
+  it("revokes the user's tokens at once and refuses its logins with the usual 401", async () => {
     const { email } = await registerUser(base);
     const pair = await login(base, email);
     const result = await runGatehouse(['user', 'disable', '--email', email], {
@@ -248,12 +275,19 @@ describe('disabling a user', () => {
     while (Date.now() < deadline && status === 200) status = (await me(pair.access_token)).status;
     expect(status).toBe(401);
     await expectError(await me(pair.access_token), 401, 'Token revoked');
-    await expectError(await request(base, 'POST', '/auth/login', { body: { email, password: PASSWORD } }), 401, 'Invalid email or password');
+    await expectError(
+      await request(base, 'POST', '/auth/login', { body: { email, password: PASSWORD } }),
+      401,
+      'Invalid email or password',
+    );
     await expectError(await refresh(pair.refresh_token), 401, 'Session revoked');
   });
 
   it('says so when there is no such user', async () => {
-    const result = await runGatehouse(['user', 'disable', '--email', 'nobody@example.com'], { PLATFORM_ENV: 'dev', DATABASE_URL: testDatabaseUrl() });
+    const result = await runGatehouse(['user', 'disable', '--email', 'nobody@example.com'], {
+      PLATFORM_ENV: 'dev',
+      DATABASE_URL: testDatabaseUrl(),
+    });
     expect(result).toMatchObject({ code: 1, stderr: 'Cannot disable user: no user with email nobody@example.com\n' });
   });
 });

@@ -125,8 +125,16 @@ describe('POST /auth/login', () => {
 
   it('answers an unknown email and a wrong password with the same 401', async () => {
     const { email } = await registerUser(base);
-    await expectError(await request(base, 'POST', '/auth/login', { body: { email: uniqueEmail('ghost'), password: PASSWORD } }), 401, 'Invalid email or password');
-    await expectError(await request(base, 'POST', '/auth/login', { body: { email, password: 'wrong password' } }), 401, 'Invalid email or password');
+    await expectError(
+      await request(base, 'POST', '/auth/login', { body: { email: uniqueEmail('ghost'), password: PASSWORD } }),
+      401,
+      'Invalid email or password',
+    );
+    await expectError(
+      await request(base, 'POST', '/auth/login', { body: { email, password: 'wrong password' } }),
+      401,
+      'Invalid email or password',
+    );
   });
 
   it('matches the email case-insensitively', async () => {
@@ -152,7 +160,11 @@ describe('POST /auth/login', () => {
     ['a number', 7],
   ])('answers 400 Invalid audience for %s', async (_name, audience) => {
     const { email } = await registerUser(base);
-    await expectError(await request(base, 'POST', '/auth/login', { body: { email, password: PASSWORD, audience } }), 400, 'Invalid audience');
+    await expectError(
+      await request(base, 'POST', '/auth/login', { body: { email, password: PASSWORD, audience } }),
+      400,
+      'Invalid audience',
+    );
   });
 });
 
@@ -193,15 +205,34 @@ describe('the guard: presenting an access token', () => {
 
   const rejections: [string, () => string, string][] = [
     ['a tampered signature', () => `${pair.access_token.slice(0, -4)}AAAA`, 'Invalid token'],
-    ['a tampered payload', () => { const [h, , s] = pair.access_token.split('.'); return `${h}.${Buffer.from(JSON.stringify({ ...decode(pair.access_token).payload, sub: randomUUID() })).toString('base64url')}.${s}`; }, 'Invalid token'],
-    ['alg none', () => jwt.sign(decode(pair.access_token).payload, '', { algorithm: 'none', header: { alg: 'none', typ: 'at+jwt' } }), 'Invalid token'],
+    [
+      'a tampered payload',
+      () => {
+        const [h, , s] = pair.access_token.split('.');
+        return `${h}.${Buffer.from(JSON.stringify({ ...decode(pair.access_token).payload, sub: randomUUID() })).toString('base64url')}.${s}`;
+      },
+      'Invalid token',
+    ],
+    [
+      'alg none',
+      () => jwt.sign(decode(pair.access_token).payload, '', { algorithm: 'none', header: { alg: 'none', typ: 'at+jwt' } }),
+      'Invalid token',
+    ],
     ['another algorithm (HS512)', () => forge({ sub: pair.user.id }, { algorithm: 'HS512' }), 'Invalid token'],
     ['no kid (Gatehouse always names its key)', () => forge({ sub: pair.user.id }, { kid: null }), 'Invalid token'],
     ['an unknown kid', () => forge({ sub: pair.user.id }, { kid: 'aaaaaaaaaaaaaaaa' }), 'Invalid token'],
     ['another secret', () => forge({ sub: pair.user.id }, { secret: 'some-other-secret-that-is-long-enough!!' }), 'Invalid token'],
-    ['an expired token', () => withClaims(pair.access_token, { iat: Math.floor(Date.now() / 1000) - 200, exp: Math.floor(Date.now() / 1000) - 60 }), 'Token expired'],
+    [
+      'an expired token',
+      () => withClaims(pair.access_token, { iat: Math.floor(Date.now() / 1000) - 200, exp: Math.floor(Date.now() / 1000) - 60 }),
+      'Token expired',
+    ],
     ['a token not valid yet (nbf)', () => withClaims(pair.access_token, { nbf: Math.floor(Date.now() / 1000) + 120 }), 'Invalid token'],
-    ['a token issued in the future (iat)', () => withClaims(pair.access_token, { iat: Math.floor(Date.now() / 1000) + 120 }), 'Invalid token'],
+    [
+      'a token issued in the future (iat)',
+      () => withClaims(pair.access_token, { iat: Math.floor(Date.now() / 1000) + 120 }),
+      'Invalid token',
+    ],
     ['another issuer', () => withClaims(pair.access_token, { iss: 'gatehouse-elsewhere' }), 'Invalid issuer'],
     ['no exp', () => withClaims(pair.access_token, { exp: undefined }), 'Invalid token'],
     ['aud as a string', () => withClaims(pair.access_token, { aud: 'web' }), 'Invalid token'],
@@ -267,7 +298,11 @@ describe('refusing before Nest runs, on routes the guard has served (EarlyReject
 
   it('refuses a bad token without reading the body, and still reads it for a good one', async () => {
     const malformed = { body: '{"name": ' };
-    await expectError(await request(instance.url, 'POST', '/workspaces', { token: badToken(), body: { name: 'Taught' } }), 401, 'Invalid token');
+    await expectError(
+      await request(instance.url, 'POST', '/workspaces', { token: badToken(), body: { name: 'Taught' } }),
+      401,
+      'Invalid token',
+    );
     await expectError(await request(instance.url, 'POST', '/workspaces', { token: badToken(), ...malformed }), 401, 'Invalid token');
     const { access_token } = await signIn(instance.url);
     const response = await request(instance.url, 'POST', '/workspaces', { token: access_token, ...malformed });
@@ -307,7 +342,11 @@ describe('audiences the deployment no longer serves', () => {
 
   it('refuses a login asking for an audience it does not serve', async () => {
     const { email } = await registerUser(narrowed.url);
-    await expectError(await request(narrowed.url, 'POST', '/auth/login', { body: { email, password: PASSWORD, audience: 'mcp' } }), 400, 'Invalid audience');
+    await expectError(
+      await request(narrowed.url, 'POST', '/auth/login', { body: { email, password: PASSWORD, audience: 'mcp' } }),
+      400,
+      'Invalid audience',
+    );
   });
 });
 
@@ -315,7 +354,11 @@ describe('registration closed', () => {
   it('answers 403 when ALLOW_REGISTRATION=false', async () => {
     const closed = await startTestPlatform({ ALLOW_REGISTRATION: 'false' });
     try {
-      await expectError(await request(closed.url, 'POST', '/auth/register', { body: { email: uniqueEmail(), password: PASSWORD } }), 403, 'Registration is closed');
+      await expectError(
+        await request(closed.url, 'POST', '/auth/register', { body: { email: uniqueEmail(), password: PASSWORD } }),
+        403,
+        'Registration is closed',
+      );
     } finally {
       await closed.close();
     }

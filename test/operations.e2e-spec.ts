@@ -15,7 +15,10 @@ interface Operation {
 describe('OpenAPI', () => {
   const logger = new CapturingLogger();
   let platform: RunningPlatform;
-  let document: { paths: Record<string, Record<string, Operation>>; components: { securitySchemes: Record<string, unknown>; schemas: Record<string, { properties?: Record<string, unknown> }> } };
+  let document: {
+    paths: Record<string, Record<string, Operation>>;
+    components: { securitySchemes: Record<string, unknown>; schemas: Record<string, { properties?: Record<string, unknown> }> };
+  };
   /** Every route the application mapped, from Nest's own start-up log. */
   let routes: { path: string; method: string }[];
 
@@ -51,7 +54,9 @@ describe('OpenAPI', () => {
     for (const { path, method } of routes) {
       const operation = document.paths[path.replace(/:(\w+)/g, '{$1}')][method];
       const concrete = path.replace(/:(\w+)/g, '00000000-0000-4000-8000-000000000000');
-      const response = await request(platform.url, method.toUpperCase(), concrete, { body: method === 'get' || method === 'delete' ? undefined : {} });
+      const response = await request(platform.url, method.toUpperCase(), concrete, {
+        body: method === 'get' || method === 'delete' ? undefined : {},
+      });
       const guarded = response.status === 401 && (await json(response)).message === 'Missing Authorization header';
       if (guarded) {
         expect({ path, method, security: operation.security }).toEqual({ path, method, security: [{ bearer: [] }] });
@@ -67,7 +72,8 @@ describe('OpenAPI', () => {
     for (const { path, method } of routes) {
       const codes = Object.keys(document.paths[path.replace(/:(\w+)/g, '{$1}')][method].responses);
       expect({ path, method, success: codes.some((code) => code.startsWith('2')) }).toEqual({ path, method, success: true });
-      if (path !== '/health/live') expect({ path, method, errors: codes.some((code) => /^[45]/.test(code)) }).toEqual({ path, method, errors: true });
+      if (path !== '/health/live')
+        expect({ path, method, errors: codes.some((code) => /^[45]/.test(code)) }).toEqual({ path, method, errors: true });
     }
   });
 
@@ -128,7 +134,9 @@ describe('metrics', () => {
       await request(platform.url, 'POST', '/auth/login', { body: { email: uniqueEmail(), password: PASSWORD } });
       const after = await scrape();
       for (const result of ['success', 'invalid_credentials']) {
-        expect(metricValue(after, 'gatehouse_logins_total', `result="${result}"`)).toBe((metricValue(before, 'gatehouse_logins_total', `result="${result}"`)) + 1);
+        expect(metricValue(after, 'gatehouse_logins_total', `result="${result}"`)).toBe(
+          metricValue(before, 'gatehouse_logins_total', `result="${result}"`) + 1,
+        );
       }
     });
 
@@ -142,7 +150,7 @@ describe('metrics', () => {
       const after = await scrape();
       for (const reason of ['format', 'invalid', 'revoked']) {
         const name = 'gatehouse_token_rejections_total';
-        expect(metricValue(after, name, `reason="${reason}"`)).toBe((metricValue(before, name, `reason="${reason}"`)) + 1);
+        expect(metricValue(after, name, `reason="${reason}"`)).toBe(metricValue(before, name, `reason="${reason}"`) + 1);
       }
       expect(after).toMatch(/^gatehouse_token_rejections_total\{reason="expired"\} \d+$/m);
     });
@@ -159,13 +167,16 @@ describe('metrics', () => {
       const reuse = (text: string) => Number(/^gatehouse_refresh_reuse_detected_total (\d+)$/m.exec(text)![1]);
       expect(reuse(after)).toBe(reuse(before) + 1);
       expect(metricValue(after, 'gatehouse_rate_limit_rejections_total', 'limit="account"')).toBe(
-        (metricValue(before, 'gatehouse_rate_limit_rejections_total', 'limit="account"')) + 1,
+        metricValue(before, 'gatehouse_rate_limit_rejections_total', 'limit="account"') + 1,
       );
     });
   });
 
   it('count issuance refused because of the built-in secret', async () => {
-    const platform = await startTestPlatform({ PLATFORM_ENV: undefined, JWT_ISSUER: 'prod', BCRYPT_COST: '10', METRICS_PUBLIC: 'true' }, new CapturingLogger());
+    const platform = await startTestPlatform(
+      { PLATFORM_ENV: undefined, JWT_ISSUER: 'prod', BCRYPT_COST: '10', METRICS_PUBLIC: 'true' },
+      new CapturingLogger(),
+    );
     try {
       const { email } = await registerUser(platform.url);
       await request(platform.url, 'POST', '/auth/login', { body: { email, password: PASSWORD } });
@@ -251,7 +262,11 @@ describe('HTTP hardening', () => {
   it('allows CORS from a listed origin and exposes the headers clients need', async () => {
     const preflight = await fetch(`${platform.url}/auth/login`, {
       method: 'OPTIONS',
-      headers: { origin: 'https://app.example.com', 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' },
+      headers: {
+        origin: 'https://app.example.com',
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'content-type',
+      },
     });
     expect(preflight.status).toBe(204);
     expect(preflight.headers.get('access-control-allow-origin')).toBe('https://app.example.com');

@@ -52,7 +52,9 @@ async function ownerCount(workspaceId: string): Promise<number> {
   const client = new pg.Client({ connectionString: testDatabaseUrl() });
   await client.connect();
   try {
-    const { rows } = await client.query("SELECT count(*)::int AS n FROM workspace_members WHERE workspace_id = $1 AND role = 'owner'", [workspaceId]);
+    const { rows } = await client.query("SELECT count(*)::int AS n FROM workspace_members WHERE workspace_id = $1 AND role = 'owner'", [
+      workspaceId,
+    ]);
     return rows[0].n;
   } finally {
     await client.end();
@@ -62,7 +64,11 @@ async function ownerCount(workspaceId: string): Promise<number> {
 describe('POST /workspaces', () => {
   it('creates the workspace with the creator as owner', async () => {
     const owner = await person();
-    const response = await call(owner, 'POST', '/workspaces', { name: 'Research', slug: `research-${randomUUID().slice(0, 8)}`, description: 'R&D' });
+    const response = await call(owner, 'POST', '/workspaces', {
+      name: 'Research',
+      slug: `research-${randomUUID().slice(0, 8)}`,
+      description: 'R&D',
+    });
     expect(response.status).toBe(201);
     expect(await json(response)).toEqual({
       id: expect.any(String),
@@ -105,12 +111,15 @@ describe('POST /workspaces', () => {
 });
 
 describe('GET /workspaces', () => {
-  it('lists only the caller\'s workspaces, with the caller\'s role', async () => {
+  it("lists only the caller's workspaces, with the caller's role", async () => {
     const { id, admin, outsider } = await team();
     const own = await createWorkspace(admin);
     const list = await json(await call(admin, 'GET', '/workspaces'));
     expect(list).toMatchObject({ total: 2, limit: 50, offset: 0 });
-    expect(list.items.map((w: { id: string; role: string }) => [w.id, w.role])).toEqual([[id, 'admin'], [own.id, 'owner']]);
+    expect(list.items.map((w: { id: string; role: string }) => [w.id, w.role])).toEqual([
+      [id, 'admin'],
+      [own.id, 'owner'],
+    ]);
     expect(await json(await call(outsider, 'GET', '/workspaces'))).toEqual({ items: [], total: 0, limit: 50, offset: 0 });
   });
 
@@ -127,14 +136,22 @@ describe('GET /workspaces', () => {
   });
 
   it.each([['limit=0'], ['limit=201'], ['limit=abc'], ['limit=1.5'], ['offset=-1']])('answers 400 for %s', async (query) => {
-    await expectError(await call(await person(), 'GET', `/workspaces?${query}`), 400, /^(limit must be an integer from 1 to 200|offset must be an integer of at least 0)$/);
+    await expectError(
+      await call(await person(), 'GET', `/workspaces?${query}`),
+      400,
+      /^(limit must be an integer from 1 to 200|offset must be an integer of at least 0)$/,
+    );
   });
 });
 
 describe('GET, PATCH and DELETE /workspaces/:id', () => {
   it('lets every member read the workspace, with their role', async () => {
     const { id, owner, admin, member } = await team();
-    for (const [who, role] of [[owner, 'owner'], [admin, 'admin'], [member, 'member']] as const) {
+    for (const [who, role] of [
+      [owner, 'owner'],
+      [admin, 'admin'],
+      [member, 'member'],
+    ] as const) {
       const response = await call(who, 'GET', `/workspaces/${id}`);
       expect(response.status).toBe(200);
       expect((await json(response)).role).toBe(role);
@@ -156,7 +173,12 @@ describe('GET, PATCH and DELETE /workspaces/:id', () => {
   it('lets an admin or owner update name, slug, description and settings', async () => {
     const { id, owner, admin } = await team();
     const slug = `renamed-${randomUUID().slice(0, 8)}`;
-    const response = await call(admin, 'PATCH', `/workspaces/${id}`, { name: 'Renamed', slug, description: null, settings: { theme: 'dark' } });
+    const response = await call(admin, 'PATCH', `/workspaces/${id}`, {
+      name: 'Renamed',
+      slug,
+      description: null,
+      settings: { theme: 'dark' },
+    });
     expect(response.status).toBe(200);
     expect(await json(response)).toMatchObject({ name: 'Renamed', slug, description: null, settings: { theme: 'dark' }, role: 'admin' });
     expect((await call(owner, 'PATCH', `/workspaces/${id}`, { description: 'by the owner' })).status).toBe(200);
@@ -232,9 +254,21 @@ describe('members', () => {
     await expectError(await call(owner, 'POST', `/workspaces/${id}/members`, { email: 'nobody-here@example.com' }), 404, 'User not found');
     await expectError(await call(owner, 'POST', `/workspaces/${id}/members`, { user_id: randomUUID() }), 404, 'User not found');
     await expectError(await addMember(owner, id, member, 'member'), 409, 'User is already a member');
-    await expectError(await call(owner, 'POST', `/workspaces/${id}/members`, { email: member.email, user_id: member.id }), 400, 'Give exactly one of email or user_id');
-    await expectError(await call(owner, 'POST', `/workspaces/${id}/members`, { role: 'member' }), 400, 'Give exactly one of email or user_id');
-    await expectError(await call(owner, 'POST', `/workspaces/${id}/members`, { user_id: member.id, role: 'king' }), 400, /^role must be one of owner, admin, member$/);
+    await expectError(
+      await call(owner, 'POST', `/workspaces/${id}/members`, { email: member.email, user_id: member.id }),
+      400,
+      'Give exactly one of email or user_id',
+    );
+    await expectError(
+      await call(owner, 'POST', `/workspaces/${id}/members`, { role: 'member' }),
+      400,
+      'Give exactly one of email or user_id',
+    );
+    await expectError(
+      await call(owner, 'POST', `/workspaces/${id}/members`, { user_id: member.id, role: 'king' }),
+      400,
+      /^role must be one of owner, admin, member$/,
+    );
   });
 
   it('does not tell a non-member whether a user exists', async () => {
@@ -266,7 +300,11 @@ describe('members', () => {
   it.each([['owner'], ['admin'], ['member']] as const)('refuses a %s changing their own role', async (role) => {
     const crew = await team();
     const me = crew[role];
-    await expectError(await call(me, 'PATCH', `/workspaces/${crew.id}/members/${me.id}`, { role: 'owner' }), 403, role === 'member' ? NOT_A_MEMBER : 'You cannot change your own role');
+    await expectError(
+      await call(me, 'PATCH', `/workspaces/${crew.id}/members/${me.id}`, { role: 'owner' }),
+      403,
+      role === 'member' ? NOT_A_MEMBER : 'You cannot change your own role',
+    );
   });
 
   it('answers 404 for a member id that is not in this workspace', async () => {
@@ -295,7 +333,11 @@ describe('members', () => {
 
   it('keeps at least one owner: the last owner cannot leave (409), one of two can', async () => {
     const { id, owner } = await team();
-    await expectError(await call(owner, 'DELETE', `/workspaces/${id}/members/${owner.id}`), 409, 'A workspace must keep at least one owner');
+    await expectError(
+      await call(owner, 'DELETE', `/workspaces/${id}/members/${owner.id}`),
+      409,
+      'A workspace must keep at least one owner',
+    );
     const second = await person();
     await addMember(owner, id, second, 'owner');
     expect((await call(owner, 'DELETE', `/workspaces/${id}/members/${owner.id}`)).status).toBe(204);
@@ -319,13 +361,21 @@ describe('ids from another workspace', () => {
     const b = await team();
     await expectError(await call(b.admin, 'PATCH', `/workspaces/${a.id}`, { name: 'x' }), 403, NOT_A_MEMBER);
     await expectError(await call(b.admin, 'DELETE', `/workspaces/${a.id}/members/${a.member.id}`), 403, NOT_A_MEMBER);
-    await expectError(await call(b.owner, 'POST', `/workspaces/${a.id}/members`, { user_id: b.member.id, role: 'owner' }), 403, NOT_A_MEMBER);
+    await expectError(
+      await call(b.owner, 'POST', `/workspaces/${a.id}/members`, { user_id: b.member.id, role: 'owner' }),
+      403,
+      NOT_A_MEMBER,
+    );
   });
 
-  it('answers 404 when workspace A\'s admin names a member of workspace B', async () => {
+  it("answers 404 when workspace A's admin names a member of workspace B", async () => {
     const a = await team();
     const b = await team();
-    await expectError(await call(a.owner, 'PATCH', `/workspaces/${a.id}/members/${b.member.id}`, { role: 'admin' }), 404, 'Member not found');
+    await expectError(
+      await call(a.owner, 'PATCH', `/workspaces/${a.id}/members/${b.member.id}`, { role: 'admin' }),
+      404,
+      'Member not found',
+    );
     await expectError(await call(a.admin, 'DELETE', `/workspaces/${a.id}/members/${b.member.id}`), 404, 'Member not found');
     expect((await json(await call(b.member, 'GET', `/workspaces/${b.id}`))).role).toBe('member');
   });
@@ -378,7 +428,7 @@ describe('audiences', () => {
 });
 
 describe('deleting a user', () => {
-  it('removes the user\'s memberships with it', async () => {
+  it("removes the user's memberships with it", async () => {
     const { id, owner } = await team();
     const leaving = await registerUser(base);
     await login(base, leaving.email);
@@ -392,6 +442,8 @@ describe('deleting a user', () => {
     } finally {
       await client.end();
     }
-    expect((await json(await call(owner, 'GET', `/workspaces/${id}/members`))).map((m: { user_id: string }) => m.user_id)).not.toContain(leaving.id);
+    expect((await json(await call(owner, 'GET', `/workspaces/${id}/members`))).map((m: { user_id: string }) => m.user_id)).not.toContain(
+      leaving.id,
+    );
   });
 });

@@ -49,7 +49,11 @@ async function owners(workspaceId: string, asUserId: string): Promise<string[]> 
 describe('creating a workspace', () => {
   it('makes the creator its owner and only member', async () => {
     const creator = await someone();
-    const created = await workspaces().create(creator.id, { name: 'Research', slug: `research-${randomUUID().slice(0, 8)}`, description: 'R&D' });
+    const created = await workspaces().create(creator.id, {
+      name: 'Research',
+      slug: `research-${randomUUID().slice(0, 8)}`,
+      description: 'R&D',
+    });
     expect(created).toMatchObject({ name: 'Research', description: 'R&D', settings: {}, role: 'owner' });
     expect(await workspaces().get(creator.id, created.id)).toMatchObject({ id: created.id, role: 'owner' });
     expect(await workspaces().members(creator.id, created.id)).toEqual([
@@ -72,12 +76,15 @@ describe('creating a workspace', () => {
 });
 
 describe('reading and changing a workspace', () => {
-  it('lists only the caller\'s workspaces, with the caller\'s role', async () => {
+  it("lists only the caller's workspaces, with the caller's role", async () => {
     const { id, admin, outsider } = await team();
     const own = await workspaces().create(admin.id, { name: uniqueName() });
     const list = await workspaces().list(admin.id, 50, 0);
     expect(list).toMatchObject({ total: 2, limit: 50, offset: 0 });
-    expect(list.items.map((workspace) => [workspace.id, workspace.role])).toEqual([[id, 'admin'], [own.id, 'owner']]);
+    expect(list.items.map((workspace) => [workspace.id, workspace.role])).toEqual([
+      [id, 'admin'],
+      [own.id, 'owner'],
+    ]);
     expect(await workspaces().list(outsider.id, 50, 0)).toEqual({ items: [], total: 0, limit: 50, offset: 0 });
   });
 

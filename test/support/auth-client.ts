@@ -42,14 +42,23 @@ export function request(
   });
 }
 
-export async function registerUser(baseUrl: string, email = uniqueEmail(), password = PASSWORD): Promise<{ id: string; email: string; password: string }> {
+export async function registerUser(
+  baseUrl: string,
+  email = uniqueEmail(),
+  password = PASSWORD,
+): Promise<{ id: string; email: string; password: string }> {
   const response = await request(baseUrl, 'POST', '/auth/register', { body: { email, password } });
   if (response.status !== 201) throw new Error(`register failed: ${response.status} ${await response.text()}`);
   const { user } = (await response.json()) as { user: { id: string; email: string } };
   return { ...user, password };
 }
 
-export async function login(baseUrl: string, email: string, password = PASSWORD, extra: Record<string, unknown> = {}): Promise<TokenPairBody> {
+export async function login(
+  baseUrl: string,
+  email: string,
+  password = PASSWORD,
+  extra: Record<string, unknown> = {},
+): Promise<TokenPairBody> {
   const response = await request(baseUrl, 'POST', '/auth/login', { body: { email, password, ...extra } });
   if (response.status !== 200) throw new Error(`login failed: ${response.status} ${await response.text()}`);
   return (await response.json()) as TokenPairBody;

@@ -16,12 +16,17 @@ import { TokenProvider } from './tokens/token-provider.js';
  * HTTP server, a LISTEN connection, Redis or bcrypt workers.
  */
 @Module({
-  imports: [UsersModule, MetricsModule, TypeOrmModule.forFeature([Session]), JwtModule.registerAsync({
+  imports: [
+    UsersModule,
+    MetricsModule,
+    TypeOrmModule.forFeature([Session]),
+    JwtModule.registerAsync({
       imports: [SigningKeysModule],
       inject: [SigningKeys],
       useFactory: (keys: SigningKeys) => ({ secretOrKeyProvider: (type, tokenOrPayload) => keys.keyFor(type, tokenOrPayload) }),
     }),
-    SigningKeysModule],
+    SigningKeysModule,
+  ],
   providers: [AuthMetrics, TokenProvider, RevokedSessions, SessionsRepository, SessionsService],
   exports: [AuthMetrics, TokenProvider, RevokedSessions, SessionsRepository, SessionsService],
 })

@@ -13,3 +13,4 @@ export * from './sessions/sessions.service.js';
 export * from './tokens/access-token-verifier.js';
 export * from './tokens/token-claims.js';
 export * from './tokens/token-provider.js';
+export * from './http/auth.service.js';

@@ -4,14 +4,7 @@
  * `conflict` → 409, `too_many_requests` → 429, `unavailable` → 503); nothing in the libs
  * throws an HTTP exception.
  */
-export type DomainErrorKind =
-  | 'invalid'
-  | 'unauthenticated'
-  | 'forbidden'
-  | 'not_found'
-  | 'conflict'
-  | 'too_many_requests'
-  | 'unavailable';
+export type DomainErrorKind = 'invalid' | 'unauthenticated' | 'forbidden' | 'not_found' | 'conflict' | 'too_many_requests' | 'unavailable';
 
 /** A refusal with a stable message the client may see, and optional response headers. */
 export class DomainError extends Error {

@@ -104,10 +104,13 @@ export async function createPlatform(
 
 /** Security headers, CORS from CORS_ORIGINS, and the OpenAPI routes. */
 async function configureHttp(app: NestFastifyApplication, config: GatehouseConfig): Promise<void> {
-  app.getHttpAdapter().getInstance().addHook('onRequest', (request, reply, done) => {
-    reply.header('X-Request-Id', request.id);
-    done();
-  });
+  app
+    .getHttpAdapter()
+    .getInstance()
+    .addHook('onRequest', (request, reply, done) => {
+      reply.header('X-Request-Id', request.id);
+      done();
+    });
   // NestJS's own security headers: helmet 8's set, resolved once at start-up (@fastify/helmet
   // re-parsed its policy on every request, measured at ~9 µs each).
   app.useSecurityHeaders({

@@ -20,9 +20,12 @@ describe('workspace refusals', () => {
     [AmbiguousNewMember, 'invalid', 'Give exactly one of email or user_id'],
   ] as const;
 
-  it.each(refusals.map(([type, kind, message]) => ({ name: type.name, type, kind, message })))('$name refuses as $kind, saying "$message"', ({ type, kind, message }) => {
-    const error = new type();
-    expect(error).toBeInstanceOf(DomainError);
-    expect(error).toMatchObject({ kind, message, name: type.name, headers: {} });
-  });
+  it.each(refusals.map(([type, kind, message]) => ({ name: type.name, type, kind, message })))(
+    '$name refuses as $kind, saying "$message"',
+    ({ type, kind, message }) => {
+      const error = new type();
+      expect(error).toBeInstanceOf(DomainError);
+      expect(error).toMatchObject({ kind, message, name: type.name, headers: {} });
+    },
+  );
 });

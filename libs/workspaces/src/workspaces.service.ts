@@ -87,7 +87,11 @@ export class WorkspacesService {
     throw new SlugTaken();
   }
 
-  async list(userId: string, limit: number, offset: number): Promise<{ items: WorkspaceView[]; total: number; limit: number; offset: number }> {
+  async list(
+    userId: string,
+    limit: number,
+    offset: number,
+  ): Promise<{ items: WorkspaceView[]; total: number; limit: number; offset: number }> {
     const { items, total } = await this.workspaces.listForUser(userId, limit, offset);
     return { items: items.map(({ workspace, role }) => view(workspace, role)), total, limit, offset };
   }
@@ -238,5 +242,11 @@ function view(workspace: Workspace, role: Role): WorkspaceView {
 }
 
 function memberView(membership: Membership, user: PublicUser): MemberView {
-  return { user_id: membership.userId, email: user.email, name: user.name, role: membership.role, created_at: membership.createdAt.toISOString() };
+  return {
+    user_id: membership.userId,
+    email: user.email,
+    name: user.name,
+    role: membership.role,
+    created_at: membership.createdAt.toISOString(),
+  };
 }

@@ -23,7 +23,7 @@ export function registerUserCommands(program: Command): void {
   user
     .command('disable')
     .description('disable a user: logins are refused and every session and token of the user is revoked at once')
-    .requiredOption('--email <email>', 'the user\'s email')
+    .requiredOption('--email <email>', "the user's email")
     .action(async (options: { email: string }) => {
       const config = configOrExit();
       try {
@@ -48,7 +48,7 @@ export function registerUserCommands(program: Command): void {
   user
     .command('create')
     .description('create a user; the password is read from standard input, never from the command line')
-    .requiredOption('--email <email>', 'the user\'s email (stored lower-cased)')
+    .requiredOption('--email <email>', "the user's email (stored lower-cased)")
     .option('--name <name>', 'display name')
     .option('--json', 'print the created user as JSON')
     .addHelpText('after', '\nExample:\n  printf %s "$PASSWORD" | gatehouse user create --email ada@example.com --name Ada\n')
@@ -82,7 +82,9 @@ async function readPassword(): Promise<string> {
   } else {
     const chunks: Buffer[] = [];
     for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-    password = Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+    password = Buffer.concat(chunks)
+      .toString('utf8')
+      .replace(/\r?\n$/, '');
   }
   if (password === '') fail('Cannot create user: no password on standard input');
   return password;

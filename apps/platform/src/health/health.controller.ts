@@ -23,7 +23,10 @@ export class HealthController {
   /** Ready to serve: the database answers. 503 (in the common error shape) when it does not. */
   @Get('ready')
   @HealthCheck()
-  @ApiOkResponse({ description: 'Ready: the database answers', schema: { type: 'object', properties: { status: { type: 'string', enum: ['ok'] } } } })
+  @ApiOkResponse({
+    description: 'Ready: the database answers',
+    schema: { type: 'object', properties: { status: { type: 'string', enum: ['ok'] } } },
+  })
   @ApiServiceUnavailableResponse({ type: ErrorResponse, description: 'Not ready: the database does not answer' })
   async ready(): Promise<HealthCheckResult> {
     try {

@@ -1,4 +1,17 @@
-import { BadRequestException, Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
+import {
+  BadRequestException,
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  HttpStatus,
+  Param,
+  ParseUUIDPipe,
+  Patch,
+  Post,
+  Query,
+} from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiConflictResponse,
@@ -21,7 +34,10 @@ const uuid = () => new ParseUUIDPipe({ exceptionFactory: () => new BadRequestExc
 @ApiTags('workspaces')
 @Audiences('web', 'api')
 @ApiBadRequestResponse({ type: ErrorResponse, description: 'Invalid input or malformed id' })
-@ApiForbiddenResponse({ type: ErrorResponse, description: 'Not a member of this workspace or insufficient role (also for a workspace that does not exist), or Invalid audience' })
+@ApiForbiddenResponse({
+  type: ErrorResponse,
+  description: 'Not a member of this workspace or insufficient role (also for a workspace that does not exist), or Invalid audience',
+})
 @Controller('workspaces')
 export class WorkspacesController {
   constructor(private readonly workspaces: WorkspacesService) {}
@@ -48,7 +64,11 @@ export class WorkspacesController {
   @Patch(':id')
   @ApiOkResponse({ type: WorkspaceResponse })
   @ApiConflictResponse({ type: ErrorResponse, description: 'Slug already taken' })
-  update(@CurrentPrincipal() principal: Principal, @Param('id', uuid()) id: string, @Body() body: UpdateWorkspaceDto): Promise<WorkspaceView> {
+  update(
+    @CurrentPrincipal() principal: Principal,
+    @Param('id', uuid()) id: string,
+    @Body() body: UpdateWorkspaceDto,
+  ): Promise<WorkspaceView> {
     return this.workspaces.update(principal.userId, id, body);
   }
 
@@ -91,7 +111,11 @@ export class WorkspacesController {
   @ApiNoContentResponse({ description: 'Removed (or left)' })
   @ApiNotFoundResponse({ type: ErrorResponse, description: 'Member not found (not in this workspace)' })
   @ApiConflictResponse({ type: ErrorResponse, description: 'A workspace must keep at least one owner' })
-  removeMember(@CurrentPrincipal() principal: Principal, @Param('id', uuid()) id: string, @Param('userId', uuid()) userId: string): Promise<void> {
+  removeMember(
+    @CurrentPrincipal() principal: Principal,
+    @Param('id', uuid()) id: string,
+    @Param('userId', uuid()) userId: string,
+  ): Promise<void> {
     return this.workspaces.removeMember(principal.userId, id, userId);
   }
 }

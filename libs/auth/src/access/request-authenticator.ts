@@ -14,7 +14,10 @@ export type AccessDecision = { allowed: true; principal?: Principal } | { allowe
 
 const ALLOWED: AccessDecision = { allowed: true };
 const REFUSED = Object.fromEntries(
-  (['missing', 'format', 'invalid', 'expired', 'issuer', 'revoked', 'audience'] as const).map((refusal) => [refusal, { allowed: false, refusal }]),
+  (['missing', 'format', 'invalid', 'expired', 'issuer', 'revoked', 'audience'] as const).map((refusal) => [
+    refusal,
+    { allowed: false, refusal },
+  ]),
 ) as Record<TokenRefusal, AccessDecision>;
 
 const DECISION = Symbol('gatehouse.accessDecision');
@@ -52,7 +55,11 @@ export class RequestAuthenticator {
     return this.verifier.verify(token).then((verified) => this.admit(request, access, verified));
   }
 
-  private admit(request: FastifyRequest, access: RouteAccess & { public: false }, claims: Readonly<TokenClaims> | TokenRejection | 'expired'): AccessDecision {
+  private admit(
+    request: FastifyRequest,
+    access: RouteAccess & { public: false },
+    claims: Readonly<TokenClaims> | TokenRejection | 'expired',
+  ): AccessDecision {
     if (typeof claims === 'string') return this.refuse(request, claims);
     if (this.revoked.isRevoked(claims.sid)) return this.refuse(request, 'revoked');
     const audiences = claims.aud.filter((audience) => access.audiences.has(audience));

@@ -74,7 +74,9 @@ describe('RouteAccessTable', () => {
   });
 
   it('refuses a method’s @Audiences() under a class-level @Public(), which used to make the route public', () => {
-    expect(problemsOf([MixedController])).toEqual(['MixedController.guardedInPublicClass mixes @Public() and @Audiences() between the method and its class']);
+    expect(problemsOf([MixedController])).toEqual([
+      'MixedController.guardedInPublicClass mixes @Public() and @Audiences() between the method and its class',
+    ]);
   });
 
   it('refuses a method’s @Public() under a class-level @Audiences()', () => {

@@ -6,8 +6,7 @@ import { PUBLIC_ROUTE, ROUTE_AUDIENCES } from './route-access.decorators.js';
 
 /** What a route accepts: anyone, or a token carrying one of these audiences (the served ones). */
 export type RouteAccess =
-  | { readonly public: true }
-  | { readonly public: false; readonly audiences: ReadonlySet<Audience>; readonly declared: readonly Audience[] };
+  { readonly public: true } | { readonly public: false; readonly audiences: ReadonlySet<Audience>; readonly declared: readonly Audience[] };
 
 /** Where each route's access travels with its Fastify route options (`request.routeOptions.config`). */
 export const ROUTE_ACCESS_CONFIG = 'gatehouseAccess';

@@ -22,7 +22,10 @@ export const Audiences = (...audiences: Audience[]) =>
     ApiBearerAuth(BEARER_SCHEME),
     ApiExtension('x-audiences', audiences),
     ApiUnauthorizedResponse({ type: ErrorResponse, description: 'Missing, malformed, invalid, expired or revoked access token' }),
-    ApiForbiddenResponse({ type: ErrorResponse, description: `Invalid audience (the token must carry one of ${audiences.join(', ')}), or not allowed` }),
+    ApiForbiddenResponse({
+      type: ErrorResponse,
+      description: `Invalid audience (the token must carry one of ${audiences.join(', ')}), or not allowed`,
+    }),
   );
 
 /** Any audience the deployment serves (the `/auth` routes that need a token). */

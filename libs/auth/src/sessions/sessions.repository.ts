@@ -25,9 +25,7 @@ export interface Rotation {
 }
 
 /** Which sessions a revocation covers. */
-export type RevocationScope =
-  | { sessionId: string; userId: string }
-  | { userId: string; exceptSessionId?: string };
+export type RevocationScope = { sessionId: string; userId: string } | { userId: string; exceptSessionId?: string };
 
 /**
  * The refresh rotation (see `SessionsRepository.rotate`). A disabled user's sessions are all
@@ -73,7 +71,14 @@ export class SessionsRepository {
       // Named: each pooled connection parses and plans it once, not on every refresh.
       name: 'gatehouse_rotate_session',
       text: ROTATE_SESSION,
-      values: [rotation.sessionId, rotation.presentedHash, rotation.successorHash, rotation.successorExpiresAt, rotation.userAgent, rotation.ip],
+      values: [
+        rotation.sessionId,
+        rotation.presentedHash,
+        rotation.successorHash,
+        rotation.successorExpiresAt,
+        rotation.userAgent,
+        rotation.ip,
+      ],
     });
     return rows[0]?.user_id ?? null;
   }
@@ -140,5 +145,4 @@ export class SessionsRepository {
     await announceRevocations((sql, values) => manager.query(sql, values), ids);
     return ids;
   }
-
 }

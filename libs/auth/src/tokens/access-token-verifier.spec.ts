@@ -23,7 +23,8 @@ async function referenceVerdict(token: string): Promise<'valid' | 'expired' | 'i
     });
     if (protectedHeader.kid !== stack.security.secretFingerprint) return 'invalid';
     const audiences = payload.aud;
-    if (!Array.isArray(audiences) || audiences.length === 0 || !audiences.every((a) => ['web', 'api', 'a2a', 'mcp'].includes(a))) return 'invalid';
+    if (!Array.isArray(audiences) || audiences.length === 0 || !audiences.every((a) => ['web', 'api', 'a2a', 'mcp'].includes(a)))
+      return 'invalid';
     if (typeof payload.iat !== 'number' || payload.iat > Date.now() / 1000 + CLOCK_SKEW_SECONDS) return 'invalid';
     return payload.iss === 'unit' ? 'valid' : 'issuer';
   } catch (error) {

@@ -5,7 +5,14 @@ import { type Audience, SecurityConfig } from '@app/config';
 import { DomainError } from '@app/errors';
 import { AuthMetrics } from '../auth-metrics.js';
 import { SigningKeys } from './signing-keys.js';
-import { ACCESS_TOKEN_TYPE, checkClaims, CLOCK_SKEW_SECONDS, REFRESH_TOKEN_TYPE, type TokenClaims, type TokenRejection } from './token-claims.js';
+import {
+  ACCESS_TOKEN_TYPE,
+  checkClaims,
+  CLOCK_SKEW_SECONDS,
+  REFRESH_TOKEN_TYPE,
+  type TokenClaims,
+  type TokenRejection,
+} from './token-claims.js';
 import { kidOf } from './token-kid.js';
 
 export const DEFAULT_SECRET_REFUSAL = 'Refusing to issue JWT with default PLATFORM_JWT_SECRET outside dev';
@@ -13,10 +20,7 @@ export const DEFAULT_SECRET_REFUSAL = 'Refusing to issue JWT with default PLATFO
 /** 503: outside dev with the built-in secret, nothing is issued (SPEC section 1). */
 export class TokenIssuanceDisabled extends DomainError {
   constructor() {
-    super(
-      'unavailable',
-      'Token issuance is disabled by a server misconfiguration; the administrator must set PLATFORM_JWT_SECRET',
-    );
+    super('unavailable', 'Token issuance is disabled by a server misconfiguration; the administrator must set PLATFORM_JWT_SECRET');
   }
 }
 

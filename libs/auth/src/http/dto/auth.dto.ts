@@ -13,7 +13,7 @@ export class RegisterDto {
   @MaxLength(320)
   email: string;
 
-  @ApiProperty({ minLength: 8, description: '8 to 72 bytes (bcrypt\'s limit); longer passwords are refused, never truncated' })
+  @ApiProperty({ minLength: 8, description: "8 to 72 bytes (bcrypt's limit); longer passwords are refused, never truncated" })
   @IsString()
   password: string;
 
@@ -37,7 +37,10 @@ export class LoginDto {
 
   @ApiPropertyOptional({
     description: 'Narrows the tokens to a subset of the audiences the deployment serves (default: all of them)',
-    oneOf: [{ type: 'string', enum: [...AUDIENCES] }, { type: 'array', items: { type: 'string', enum: [...AUDIENCES] } }],
+    oneOf: [
+      { type: 'string', enum: [...AUDIENCES] },
+      { type: 'array', items: { type: 'string', enum: [...AUDIENCES] } },
+    ],
   })
   @Allow()
   audience?: unknown;

@@ -41,7 +41,13 @@ export class AuthRateLimits implements OnModuleDestroy {
       const memory = new RateLimiterMemory({ keyPrefix, points, duration });
       return this.redis === undefined
         ? memory
-        : new RateLimiterRedis({ storeClient: this.redis, keyPrefix: `gatehouse:${keyPrefix}`, points, duration, insuranceLimiter: memory });
+        : new RateLimiterRedis({
+            storeClient: this.redis,
+            keyPrefix: `gatehouse:${keyPrefix}`,
+            points,
+            duration,
+            insuranceLimiter: memory,
+          });
     };
     this.perAddress = limiter('auth-address', limits.authRateLimit, ADDRESS_WINDOW_SECONDS);
     this.accountFailures = limiter('login-failures', limits.loginMaxFailures, ACCOUNT_WINDOW_SECONDS);

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { parse, parseAllDocuments } from 'yaml';
 import { loadGatehouseConfig } from '@app/config';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
+const root = fileURLToPath(new URL('../..', import.meta.url));
 const read = (path: string) => readFileSync(join(root, path), 'utf8');
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -38,7 +38,12 @@ describe('docker-compose.yml', () => {
   it('points DATABASE_URL at the postgres service with its own credentials', () => {
     const url = new URL(gatehouse.environment.DATABASE_URL);
     const postgres = compose.services.postgres.environment;
-    expect([url.hostname, url.username, url.password, url.pathname.slice(1)]).toEqual(['postgres', postgres.POSTGRES_USER, postgres.POSTGRES_PASSWORD, postgres.POSTGRES_DB]);
+    expect([url.hostname, url.username, url.password, url.pathname.slice(1)]).toEqual([
+      'postgres',
+      postgres.POSTGRES_USER,
+      postgres.POSTGRES_PASSWORD,
+      postgres.POSTGRES_DB,
+    ]);
     expect(new URL(gatehouse.environment.REDIS_URL).hostname).toBe('redis');
   });
 
@@ -109,7 +114,7 @@ describe('deploy/kubernetes', () => {
     expect(container.ports.map((port: Yaml) => port.name)).toContain('http');
   });
 
-  it('runs as the image\'s node user (uid 1000), not root', () => {
+  it("runs as the image's node user (uid 1000), not root", () => {
     expect(deployment.spec.template.spec.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 1000 });
   });
 
