@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { type User, UsersService } from '@app/users';
+import { type User, UserNotFound, UsersService } from '@app/users';
 import {
   AlreadyMember,
   AmbiguousNewMember,
@@ -8,7 +8,6 @@ import {
   OwnRoleChangeRefused,
   type Role,
   SlugTaken,
-  UserNotFound,
   WorkspaceAccessDenied,
   WorkspacesService,
 } from '@app/workspaces';

@@ -6,7 +6,6 @@ import {
   MemberNotFound,
   OwnRoleChangeRefused,
   SlugTaken,
-  UserNotFound,
   WorkspaceAccessDenied,
 } from './workspace-errors.js';
 
@@ -17,7 +16,6 @@ describe('workspace refusals', () => {
     [LastOwnerRequired, 'conflict', 'A workspace must keep at least one owner'],
     [SlugTaken, 'conflict', 'Slug already taken'],
     [AlreadyMember, 'conflict', 'User is already a member'],
-    [UserNotFound, 'not_found', 'User not found'],
     [MemberNotFound, 'not_found', 'Member not found'],
     [AmbiguousNewMember, 'invalid', 'Give exactly one of email or user_id'],
   ] as const;

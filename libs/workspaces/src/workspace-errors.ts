@@ -34,13 +34,6 @@ export class SlugTaken extends DomainError {
   }
 }
 
-/** The user to add does not exist (told only to those allowed to add members). */
-export class UserNotFound extends DomainError {
-  constructor() {
-    super('not_found', 'User not found');
-  }
-}
-
 export class AlreadyMember extends DomainError {
   constructor() {
     super('conflict', 'User is already a member');

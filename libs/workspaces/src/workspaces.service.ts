@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
-import { type PublicUser, UsersService } from '@app/users';
+import { type PublicUser, UserNotFound, UsersService } from '@app/users';
 import { type Role, ROLE_RANK } from './roles.js';
 import { slugify } from './slugify.js';
 import {
@@ -10,7 +10,6 @@ import {
   MemberNotFound,
   OwnRoleChangeRefused,
   SlugTaken,
-  UserNotFound,
   WorkspaceAccessDenied,
 } from './workspace-errors.js';
 import type { Workspace } from './workspace.entities.js';
