@@ -39,7 +39,7 @@ export async function startEmbeddedPostgres(
   if (running && options.attach) {
     // A one-off command (migrate, user create) uses the cluster a running Gatehouse owns.
     const credentials = await loadOrCreateCredentials(root, false);
-    return { url: clusterUrl(credentials, running.port), port: running.port, dataDir: root, stop: async () => undefined };
+    return { url: clusterUrl(credentials, running.port), port: running.port, dataDir: root, stop: () => Promise.resolve() };
   }
   if (running) {
     throw new DatabaseStartupError(

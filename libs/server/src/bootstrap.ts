@@ -78,7 +78,7 @@ export async function createPlatform(
     );
     // Structured logs (JSON in production) once the application exists; tests pass their own logger.
     if (options.logger === undefined) app.useLogger(app.get(PinoLogger));
-    await configureHttp(app, config);
+    configureHttp(app, config);
     await listen(app, config);
   } catch (error) {
     await app?.close().catch(() => undefined);
@@ -103,7 +103,7 @@ export async function createPlatform(
 }
 
 /** Security headers, CORS from CORS_ORIGINS, and the OpenAPI routes. */
-async function configureHttp(app: NestFastifyApplication, config: GatehouseConfig): Promise<void> {
+function configureHttp(app: NestFastifyApplication, config: GatehouseConfig): void {
   app
     .getHttpAdapter()
     .getInstance()
