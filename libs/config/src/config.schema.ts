@@ -5,84 +5,54 @@ export const MAX_ACCESS_TOKEN_EXPIRATION = 31_536_000;
 
 export const MIN_SECRET_BYTES = 32;
 
-/**
- * The normalised settings the schema validates: one key per setting, whatever its source
- * (environment variable, YAML profile or default). Values are still raw (strings from the
- * environment, numbers or lists from YAML); the schema converts them.
+/*
+ * Every problem is one line, `<where the value came from>: <problem>; allowed: <range>`, and Joi
+ * writes it from the key's messages: `{{#label}}` is the key, i.e. the variable's name (the
+ * loader relabels values that came from the profile, the alias or the secret file).
  */
-export interface RawSettings {
-  issuer?: unknown;
-  accessTokenExpiration?: unknown;
-  refreshTokenExpiration?: unknown;
-  audiences?: unknown;
-  secret?: unknown;
-  databaseUrl?: unknown;
-  dataDir?: unknown;
-  redisUrl?: unknown;
-  port?: unknown;
-  host?: unknown;
-  bcryptCost?: unknown;
-  allowRegistration?: unknown;
-  loginMaxFailures?: unknown;
-  authRateLimit?: unknown;
-  trustProxy?: unknown;
-  refreshGraceSeconds?: unknown;
-  logLevel?: unknown;
-  corsOrigins?: unknown;
-  metricsPublic?: unknown;
-  metricsPort?: unknown;
+
+// Values are shown as JSON, so "30d" is quoted but 0 is not; the secret only by its length.
+// (Joi's typings leave out the `functions` option of templates.)
+const TEMPLATE_FUNCTIONS = {
+  functions: { json: (value: unknown) => JSON.stringify(value), bytes: (value: string) => Buffer.byteLength(value, 'utf8') },
+} as Joi.ReferenceOptions;
+
+/** How Gatehouse words the errors of Joi's own rules; a setting adds the problems of its custom rules. */
+const PROBLEMS: Readonly<Record<string, string>> = {
+  'number.base': '{{json(#value)}} is not a number',
+  'number.integer': '{{json(#value)}} is not a whole number',
+  'number.min': '{{json(#value)}} is too small',
+  'number.max': '{{json(#value)}} is too large',
+  'number.unsafe': '{{json(#value)}} is too large',
+  'number.infinity': 'cannot be infinity',
+  'boolean.base': '{{json(#value)}} is not a boolean',
+  'string.base': '{{json(#value)}} is not a string',
+  'string.empty': 'is empty',
+  'string.uri': '{{json(#value)}} is not a valid URL of the right kind',
+  'string.uriCustomScheme': '{{json(#value)}} is not a valid URL of the right kind',
+  'any.only': '{{json(#value)}} is not allowed',
+};
+
+/** A Joi message template (Joi's typings give `Joi.x` no return type of its own). */
+type Message = Joi.LanguageMessages[string];
+
+function line(problem: string, range: string): Message {
+  return Joi.x(`{{#label}}: ${problem}; allowed: ${range}`, TEMPLATE_FUNCTIONS) as Message;
 }
 
-export type SettingKey = keyof RawSettings;
-
-/** What each setting allows, in words; every error line ends with it. */
-export function allowedRange(key: SettingKey, isDevelopment: boolean): string {
-  switch (key) {
-    case 'issuer':
-      return 'a non-empty string (required outside dev)';
-    case 'accessTokenExpiration':
-      return `an integer number of seconds from 1 to ${MAX_ACCESS_TOKEN_EXPIRATION} (1 year)`;
-    case 'refreshTokenExpiration':
-      return 'an integer number of seconds greater than 0';
-    case 'audiences':
-      return `a non-empty comma-separated list of ${AUDIENCES.join(', ')}`;
-    case 'secret':
-      return isDevelopment
-        ? 'a non-empty string'
-        : `a secret of at least ${MIN_SECRET_BYTES} bytes outside dev; generate one with \`gatehouse secret generate\``;
-    case 'databaseUrl':
-      return 'a postgres:// or postgresql:// URL, or unset for the embedded PostgreSQL';
-    case 'dataDir':
-      return 'a directory path';
-    case 'redisUrl':
-      return 'a redis:// or rediss:// URL, or unset for in-process counters';
-    case 'port':
-      return 'an integer from 0 to 65535';
-    case 'host':
-      return 'a host name or IP address';
-    case 'bcryptCost':
-      return isDevelopment ? 'an integer from 4 to 15 (dev)' : 'an integer from 10 to 15';
-    case 'allowRegistration':
-    case 'trustProxy':
-      return 'true or false';
-    case 'loginMaxFailures':
-    case 'authRateLimit':
-      return 'an integer of at least 1';
-    case 'refreshGraceSeconds':
-      return 'an integer number of seconds from 0 to 60';
-    case 'logLevel':
-      return `one of ${LOG_LEVELS.join(', ')}`;
-    case 'corsOrigins':
-      return 'a comma-separated list of origins such as https://app.example.com, or * for any origin';
-    case 'metricsPublic':
-      return 'true or false';
-    case 'metricsPort':
-      return 'an integer from 1 to 65535, other than PORT';
-  }
+/**
+ * States a setting's range once: as its description (for the lines the loader writes itself,
+ * such as "is set but empty") and at the end of each of its messages.
+ */
+function setting<T extends Joi.AnySchema>(schema: T, range: string, problems: Record<string, string> = {}): T {
+  const messages: Joi.LanguageMessages = {};
+  for (const [code, problem] of Object.entries({ ...PROBLEMS, ...problems })) messages[code] = line(problem, range);
+  return schema.description(range).messages(messages);
 }
 
-const integer = () => Joi.number().integer().strict(false);
+const integer = () => Joi.number().integer();
 const boolean = () => Joi.boolean().truthy('1', 'yes', 'on').falsy('0', 'no', 'off');
+const BOOLEAN_RANGE = 'true or false';
 
 /** Splits, trims and de-duplicates an audience list given as a comma string or a YAML list. */
 const audienceList = Joi.custom((value: unknown, helpers) => {
@@ -90,17 +60,10 @@ const audienceList = Joi.custom((value: unknown, helpers) => {
   const audiences: string[] = [];
   for (const entry of entries.map((e) => e.trim())) {
     if (entry === '') return helpers.error('audiences.emptyEntry');
-    if (!(AUDIENCES as readonly string[]).includes(entry)) {
-      return helpers.error('audiences.unknown', { audience: entry });
-    }
+    if (!(AUDIENCES as readonly string[]).includes(entry)) return helpers.error('audiences.unknown', { audience: entry });
     if (!audiences.includes(entry)) audiences.push(entry);
   }
-  if (audiences.length === 0) return helpers.error('audiences.none');
-  return audiences;
-}).messages({
-  'audiences.emptyEntry': 'has an empty entry',
-  'audiences.unknown': '"{{#audience}}" is not a known audience',
-  'audiences.none': 'lists no audience',
+  return audiences.length > 0 ? audiences : helpers.error('audiences.none');
 });
 
 /** `https://a.example,https://b.example` → a list of origins (scheme, host and optional port), or `*`. */
@@ -109,53 +72,98 @@ const originList = Joi.custom((value: unknown, helpers) => {
   for (const entry of String(value)
     .split(',')
     .map((e) => e.trim())) {
-    if (entry === '*' || /^https?:\/\/[a-z0-9.-]+(:\d{1,5})?$/i.test(entry)) {
-      if (!origins.includes(entry)) origins.push(entry);
-    } else {
+    if (entry !== '*' && !/^https?:\/\/[a-z0-9.-]+(:\d{1,5})?$/i.test(entry)) {
       return helpers.error('origins.invalid', { origin: entry });
     }
+    if (!origins.includes(entry)) origins.push(entry);
   }
   return origins;
-}).messages({ 'origins.invalid': '"{{#origin}}" is not an origin' });
+});
 
-/** The one schema every setting passes through; `isDevelopment` relaxes the dev-only rules. */
-export function settingsSchema(isDevelopment: boolean): Joi.ObjectSchema<RawSettings> {
-  const issuer = Joi.string().trim().min(1);
-  const secretRule = Joi.string()
-    .min(1)
-    .custom((value: string, helpers) =>
-      !isDevelopment && Buffer.byteLength(value, 'utf8') < MIN_SECRET_BYTES
-        ? helpers.error('secret.short', { bytes: Buffer.byteLength(value, 'utf8') })
-        : value,
-    )
-    .messages({ 'secret.short': 'is only {{#bytes}} bytes long' });
+/**
+ * Every setting, keyed by its environment variable, in the order problems are reported.
+ * `isDevelopment` (`PLATFORM_ENV=dev`) relaxes the rules that say "dev".
+ */
+function settingsSchema(isDevelopment: boolean): Joi.ObjectSchema {
+  const issuer = Joi.string().trim();
+  const accessRange = `an integer number of seconds from 1 to ${MAX_ACCESS_TOKEN_EXPIRATION} (1 year)`;
+  const secretRange = `a secret of at least ${MIN_SECRET_BYTES} bytes outside dev; generate one with \`gatehouse secret generate\``;
 
-  return Joi.object<RawSettings>({
-    issuer: isDevelopment ? issuer.default('gatehouse-local') : issuer.required(),
-    accessTokenExpiration: integer().min(1).max(MAX_ACCESS_TOKEN_EXPIRATION).default(2_592_000),
-    refreshTokenExpiration: integer().min(1).default(15_552_000),
-    audiences: audienceList.default([...AUDIENCES]),
-    secret: secretRule,
-    databaseUrl: Joi.string().uri({ scheme: ['postgres', 'postgresql'] }),
-    dataDir: Joi.string().trim().min(1).default('.data'),
-    redisUrl: Joi.string().uri({ scheme: ['redis', 'rediss'] }),
-    port: integer().min(0).max(65_535).default(3000),
-    host: Joi.string().trim().min(1).default('127.0.0.1'),
-    bcryptCost: integer()
-      .min(isDevelopment ? 4 : 10)
-      .max(15)
-      .default(12),
-    allowRegistration: boolean().default(true),
-    loginMaxFailures: integer().min(1).default(10),
-    authRateLimit: integer().min(1).default(60),
-    trustProxy: boolean().default(false),
-    refreshGraceSeconds: integer().min(0).max(60).default(10),
-    logLevel: Joi.string()
-      .trim()
-      .valid(...LOG_LEVELS)
-      .default('info'),
-    corsOrigins: originList.default([]),
-    metricsPublic: boolean().default(false),
-    metricsPort: integer().min(1).max(65_535).invalid(Joi.ref('port')),
-  });
+  return Joi.object({
+    JWT_ISSUER: setting(
+      isDevelopment ? issuer.default('gatehouse-local') : issuer.required(),
+      'a non-empty string (required outside dev)',
+      { 'any.required': 'is required outside dev' },
+    ),
+    JWT_ACCESS_TOKEN_EXPIRATION: setting(integer().min(1).max(MAX_ACCESS_TOKEN_EXPIRATION).default(2_592_000), accessRange)
+      // Milliseconds are the likely mistake (2592000000 for 30 days), so the line says so.
+      .messages({
+        'number.max': line(
+          '{{json(#value)}} is too large',
+          `${accessRange}. Expirations are in seconds, not milliseconds (${MAX_ACCESS_TOKEN_EXPIRATION} seconds is 1 year)`,
+        ),
+      }),
+    JWT_REFRESH_TOKEN_EXPIRATION: setting(integer().min(1).default(15_552_000), 'an integer number of seconds greater than 0'),
+    JWT_AUDIENCES: setting(audienceList.default([...AUDIENCES]), `a non-empty comma-separated list of ${AUDIENCES.join(', ')}`, {
+      'audiences.emptyEntry': 'has an empty entry',
+      'audiences.unknown': '"{{#audience}}" is not a known audience',
+      'audiences.none': 'lists no audience',
+    }),
+    // Only the length rule can fail for a string, and its line gives the length, never the secret.
+    PLATFORM_JWT_SECRET: isDevelopment
+      ? setting(Joi.string(), 'a non-empty string')
+      : setting(Joi.string().min(MIN_SECRET_BYTES, 'utf8'), secretRange, { 'string.min': 'is only {{bytes(#value)}} bytes long' }),
+    DATABASE_URL: setting(
+      Joi.string().uri({ scheme: ['postgres', 'postgresql'] }),
+      'a postgres:// or postgresql:// URL, or unset for the embedded PostgreSQL',
+    ),
+    GATEHOUSE_DATA_DIR: setting(Joi.string().trim().default('.data'), 'a directory path'),
+    REDIS_URL: setting(Joi.string().uri({ scheme: ['redis', 'rediss'] }), 'a redis:// or rediss:// URL, or unset for in-process counters'),
+    PORT: setting(integer().min(0).max(65_535).default(3000), 'an integer from 0 to 65535'),
+    HOST: setting(Joi.string().trim().default('127.0.0.1'), 'a host name or IP address'),
+    BCRYPT_COST: isDevelopment
+      ? setting(integer().min(4).max(15).default(12), 'an integer from 4 to 15 (dev)')
+      : setting(integer().min(10).max(15).default(12), 'an integer from 10 to 15'),
+    ALLOW_REGISTRATION: setting(boolean().default(true), BOOLEAN_RANGE),
+    LOGIN_MAX_FAILURES: setting(integer().min(1).default(10), 'an integer of at least 1'),
+    AUTH_RATE_LIMIT: setting(integer().min(1).default(60), 'an integer of at least 1'),
+    TRUST_PROXY: setting(boolean().default(false), BOOLEAN_RANGE),
+    REFRESH_GRACE_SECONDS: setting(integer().min(0).max(60).default(10), 'an integer number of seconds from 0 to 60'),
+    LOG_LEVEL: setting(
+      Joi.string()
+        .trim()
+        .valid(...LOG_LEVELS)
+        .default('info'),
+      `one of ${LOG_LEVELS.join(', ')}`,
+    ),
+    CORS_ORIGINS: setting(
+      originList.default([]),
+      'a comma-separated list of origins such as https://app.example.com, or * for any origin',
+      { 'origins.invalid': '"{{#origin}}" is not an origin' },
+    ),
+    METRICS_PUBLIC: setting(boolean().default(false), BOOLEAN_RANGE),
+    METRICS_PORT: setting(integer().min(1).max(65_535).invalid(Joi.ref('PORT')), 'an integer from 1 to 65535, other than PORT', {
+      'any.invalid': '{{json(#value)}} is the same as PORT',
+    }),
+    // Labels print bare (JWT_ISSUER, not "JWT_ISSUER"), as the variable is written in a shell.
+  }).prefs({ errors: { wrap: { label: false } } });
+}
+
+interface Settings {
+  schema: Joi.ObjectSchema;
+  /** Each setting's range (its description), by variable name. */
+  ranges: Record<string, string>;
+}
+const built = new Map<boolean, Settings>();
+
+/** The settings of a mode, built once: compiling the message templates takes tens of milliseconds. */
+export function settingsFor(isDevelopment: boolean): Settings {
+  let settings = built.get(isDevelopment);
+  if (settings === undefined) {
+    const schema = settingsSchema(isDevelopment);
+    const keys = schema.describe().keys as Record<string, { flags: { description: string } }>;
+    settings = { schema, ranges: Object.fromEntries(Object.entries(keys).map(([name, key]) => [name, key.flags.description])) };
+    built.set(isDevelopment, settings);
+  }
+  return settings;
 }

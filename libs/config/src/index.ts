@@ -1,5 +1,5 @@
 export * from './gatehouse-config.js';
 export * from './load-config.js';
-export { allowedRange, MAX_ACCESS_TOKEN_EXPIRATION, MIN_SECRET_BYTES } from './config.schema.js';
+export { MAX_ACCESS_TOKEN_EXPIRATION, MIN_SECRET_BYTES } from './config.schema.js';
 export * from './config.module.js';
 export * from './describe-config.js';

@@ -1,6 +1,7 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { settingsFor } from './config.schema.js';
 import { summariseSecurity } from './describe-config.js';
 import type { GatehouseConfig } from './gatehouse-config.js';
 import { DEFAULT_JWT_SECRET, type Environment, fingerprintSecret, loadGatehouseConfig } from './load-config.js';
@@ -122,6 +123,10 @@ describe('JWT_ACCESS_TOKEN_EXPIRATION and its alias PLATFORM_JWT_TTL', () => {
     expect(load(env).security.accessTokenExpiration).toBe(600);
   });
 
+  it('rejects an empty PLATFORM_JWT_TTL under its own name', () => {
+    expect(problemsOf({ ...DEV, PLATFORM_JWT_TTL: ' ' })).toEqual([`PLATFORM_JWT_TTL: is set but empty; ${range}`]);
+  });
+
   it('fails naming both when they differ', () => {
     const [line] = problemsOf({ ...DEV, PLATFORM_JWT_TTL: '600', JWT_ACCESS_TOKEN_EXPIRATION: '900' });
     expect(line).toMatch(/^PLATFORM_JWT_TTL and JWT_ACCESS_TOKEN_EXPIRATION: both are set, to different values \(600 and 900\)/);
@@ -233,6 +238,7 @@ describe('the signing secret', () => {
     ],
     ['a missing file', { PLATFORM_JWT_SECRET_FILE: join(dir, 'missing') }, /^PLATFORM_JWT_SECRET_FILE: cannot read .*missing \(ENOENT\)/],
     ['an empty file', { PLATFORM_JWT_SECRET_FILE: file('empty', '\n') }, /^PLATFORM_JWT_SECRET_FILE: .*empty is empty/],
+    ['an empty path', { PLATFORM_JWT_SECRET_FILE: '' }, /^PLATFORM_JWT_SECRET_FILE: is set but empty; give the path of a file/],
   ])('rejects %s', (_name, env, pattern) => {
     const problems = problemsOf({ JWT_ISSUER: 'gatehouse-test', ...env });
     expect(problems).toHaveLength(1);
@@ -305,6 +311,23 @@ describe('other settings', () => {
   });
 });
 
+describe('every setting', () => {
+  const { ranges } = settingsFor(false);
+  const variables = Object.keys(ranges);
+
+  it.each(variables)('%s, set but empty, is one line giving its allowed range', (variable) => {
+    expect(ranges[variable]).toMatch(/\S/);
+    expect(problemsOf({ ...PROD, [variable]: ' ' })).toEqual([`${variable}: is set but empty; allowed: ${ranges[variable]}`]);
+  });
+
+  it('is in the README configuration table, with the variables read besides the schema', () => {
+    const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
+    const documented = [...readme.matchAll(/^\| (`[A-Z_]+`(?:, `[A-Z_]+`)*) \|/gm)].flatMap(([, cell]) => cell.match(/[A-Z_]+/g));
+    const others = ['PLATFORM_ENV', 'PLATFORM_JWT_TTL', 'PLATFORM_JWT_SECRET_FILE', 'GATEHOUSE_PROFILE'];
+    expect([...variables, ...others].filter((variable) => !documented.includes(variable))).toEqual([]);
+  });
+});
+
 describe('several problems', () => {
   it('are all reported together, one line each', () => {
     const problems = problemsOf({
@@ -374,6 +397,13 @@ describe('the YAML profile (GATEHOUSE_PROFILE)', () => {
       new RegExp(`^security\\.jwt_access_token_expiration in ${bad}: 2592000000 is too large; .* seconds, not milliseconds`),
     );
     expect(problems[1]).toMatch(new RegExp(`^security\\.jwt_audiences in ${bad}: "desktop" is not a known audience`));
+  });
+
+  it('rejects an infinite expiration', () => {
+    const path = file('infinite.yaml', 'security:\n  jwt_access_token_expiration: .inf\n');
+    expect(problemsOf({ ...DEV, GATEHOUSE_PROFILE: path })).toEqual([
+      `security.jwt_access_token_expiration in ${path}: cannot be infinity; allowed: an integer number of seconds from 1 to 31536000 (1 year)`,
+    ]);
   });
 
   it.each([

@@ -1,28 +1,23 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
-import type { SettingKey } from './config.schema.js';
+import type { Setting } from './sources.js';
 
-/** The second seed's YAML names, under `security:`. */
-const YAML_SETTINGS: Readonly<Record<string, SettingKey>> = {
-  jwt_issuer: 'issuer',
-  jwt_access_token_expiration: 'accessTokenExpiration',
-  jwt_refresh_token_expiration: 'refreshTokenExpiration',
-  jwt_audiences: 'audiences',
-};
+/**
+ * What a profile may set under `security:`: the second seed's YAML names, each its variable's
+ * name in lower case (`jwt_issuer` sets `JWT_ISSUER`).
+ */
+const PROFILE_NAMES = ['jwt_issuer', 'jwt_access_token_expiration', 'jwt_refresh_token_expiration', 'jwt_audiences'];
 
 export interface Profile {
-  settings: Partial<Record<SettingKey, unknown>>;
-  yamlNames: Partial<Record<SettingKey, string>>;
+  /** By variable name. */
+  settings: Map<string, Setting>;
   problems: string[];
 }
 
 /** Reads the `security:` section of a YAML profile file (`GATEHOUSE_PROFILE`). */
 export function readProfile(path: string): Profile {
-  const profile: Profile = { settings: {}, yamlNames: {}, problems: [] };
-  const fail = (problem: string): Profile => {
-    profile.problems.push(`GATEHOUSE_PROFILE: ${problem}`);
-    return profile;
-  };
+  const settings = new Map<string, Setting>();
+  const fail = (problem: string): Profile => ({ settings, problems: [`GATEHOUSE_PROFILE: ${problem}`] });
 
   let text: string;
   try {
@@ -38,25 +33,20 @@ export function readProfile(path: string): Profile {
   } catch (error) {
     return fail(`${path} is not valid YAML (${(error as Error).message.split('\n')[0]})`);
   }
-  if (document === null || document === undefined) return profile;
+  if (document === null || document === undefined) return { settings, problems: [] };
   if (typeof document !== 'object' || Array.isArray(document)) {
     return fail(`${path} must be a YAML mapping with a "security:" section`);
   }
-  const security = (document as Record<string, unknown>).security;
-  if (security === undefined || security === null) return profile;
+  const security = (document as Record<string, unknown>).security ?? {};
   if (typeof security !== 'object' || Array.isArray(security)) {
-    return fail(`"security" in ${path} must be a mapping of ${Object.keys(YAML_SETTINGS).join(', ')}`);
+    return fail(`"security" in ${path} must be a mapping of ${PROFILE_NAMES.join(', ')}`);
   }
 
+  const problems: string[] = [];
   for (const [name, value] of Object.entries(security)) {
-    const key = YAML_SETTINGS[name];
-    if (key === undefined) {
-      profile.problems.push(`security.${name} in ${path}: unknown setting; allowed: ${Object.keys(YAML_SETTINGS).join(', ')}`);
-      continue;
-    }
-    if (value === null) continue;
-    profile.settings[key] = value;
-    profile.yamlNames[key] = `security.${name}`;
+    const label = `security.${name} in ${path}`;
+    if (!PROFILE_NAMES.includes(name)) problems.push(`${label}: unknown setting; allowed: ${PROFILE_NAMES.join(', ')}`);
+    else if (value !== null) settings.set(name.toUpperCase(), { value, label });
   }
-  return profile;
+  return { settings, problems };
 }
