@@ -15,25 +15,18 @@ import {
   uniqueEmail,
   withClaims,
 } from './support/auth-client.js';
-import { startTestPlatform } from './support/platform.js';
+import { startTestPlatform, useTestPlatform } from './support/platform.js';
 import { expectError } from './support/responses.js';
 
 const CHALLENGE = 'Bearer realm="gatehouse"';
 const invalidToken = (description: string) => `${CHALLENGE}, error="invalid_token", error_description="${description}"`;
 
-let platform: RunningPlatform;
-let base: string;
-
-beforeAll(async () => {
-  platform = await startTestPlatform({ PLATFORM_JWT_SECRET: TEST_SECRET, JWT_ISSUER: TEST_ISSUER });
-  base = platform.url;
-});
-afterAll(() => platform.close());
+const platform = useTestPlatform();
 
 describe('POST /auth/register', () => {
   it('creates the user with a trimmed, lower-cased email and returns 201 {user} without the hash', async () => {
     const email = uniqueEmail('mixed');
-    const response = await request(base, 'POST', '/auth/register', {
+    const response = await request(platform.url, 'POST', '/auth/register', {
       body: { email: `  ${email.toUpperCase()}  `, password: PASSWORD, name: 'Ada' },
     });
     expect(response.status).toBe(201);
@@ -44,8 +37,8 @@ describe('POST /auth/register', () => {
   });
 
   it('answers 409 Email already registered, whatever the case of the email', async () => {
-    const { email } = await registerUser(base);
-    const response = await request(base, 'POST', '/auth/register', { body: { email: email.toUpperCase(), password: PASSWORD } });
+    const { email } = await registerUser(platform.url);
+    const response = await request(platform.url, 'POST', '/auth/register', { body: { email: email.toUpperCase(), password: PASSWORD } });
     await expectError(response, 409, 'Email already registered');
   });
 
@@ -54,35 +47,37 @@ describe('POST /auth/register', () => {
     ['73 bytes', 'a'.repeat(73)],
     ['37 two-byte characters (74 bytes, not truncated)', 'é'.repeat(37)],
   ])('refuses a password of %s, naming the 72-byte limit', async (_name, password) => {
-    const response = await request(base, 'POST', '/auth/register', { body: { email: uniqueEmail(), password } });
+    const response = await request(platform.url, 'POST', '/auth/register', { body: { email: uniqueEmail(), password } });
     await expectError(response, 400, /^password must be 8 to 72 bytes long \(72 bytes is bcrypt's limit/);
   });
 
   it('accepts a password of exactly 72 bytes, and logs in with it but not with a 73-byte extension', async () => {
     const password = 'p'.repeat(72);
-    const { email } = await registerUser(base, uniqueEmail(), password);
-    expect((await login(base, email, password)).access_token).toEqual(expect.any(String));
-    const longer = await request(base, 'POST', '/auth/login', { body: { email, password: `${password}x` } });
+    const { email } = await registerUser(platform.url, uniqueEmail(), password);
+    expect((await login(platform.url, email, password)).access_token).toEqual(expect.any(String));
+    const longer = await request(platform.url, 'POST', '/auth/login', { body: { email, password: `${password}x` } });
     await expectError(longer, 401, 'Invalid email or password');
   });
 
   it('refuses an invalid email with one message for the field', async () => {
-    const response = await request(base, 'POST', '/auth/register', { body: { email: 'nope', password: PASSWORD } });
+    const response = await request(platform.url, 'POST', '/auth/register', { body: { email: 'nope', password: PASSWORD } });
     await expectError(response, 400, /email must be a valid email address/);
   });
 
   it('refuses unknown body fields', async () => {
-    const response = await request(base, 'POST', '/auth/register', { body: { email: uniqueEmail(), password: PASSWORD, role: 'admin' } });
+    const response = await request(platform.url, 'POST', '/auth/register', {
+      body: { email: uniqueEmail(), password: PASSWORD, role: 'admin' },
+    });
     await expectError(response, 400, /property role should not exist/);
   });
 
   it('answers malformed JSON with 400 in the common shape', async () => {
-    const response = await request(base, 'POST', '/auth/register', { body: '{"email": ' });
+    const response = await request(platform.url, 'POST', '/auth/register', { body: '{"email": ' });
     await expectError(response, 400, /JSON/);
   });
 
   it('answers a body over 100 kB with 413', async () => {
-    const response = await request(base, 'POST', '/auth/register', {
+    const response = await request(platform.url, 'POST', '/auth/register', {
       body: { email: uniqueEmail(), password: PASSWORD, name: 'x'.repeat(110_000) },
     });
     await expectError(response, 413, /body/i);
@@ -91,8 +86,8 @@ describe('POST /auth/register', () => {
 
 describe('POST /auth/login', () => {
   it('returns the token pair, its lifetimes, the audiences and the user', async () => {
-    const { email, id } = await registerUser(base);
-    const response = await request(base, 'POST', '/auth/login', { body: { email, password: PASSWORD } });
+    const { email, id } = await registerUser(platform.url);
+    const response = await request(platform.url, 'POST', '/auth/login', { body: { email, password: PASSWORD } });
     expect(response.status).toBe(200);
     const body = await json(response);
     expect(body).toEqual({
@@ -107,7 +102,7 @@ describe('POST /auth/login', () => {
   });
 
   it('issues an HS256 access token with typ at+jwt, a kid, and the claims iss, aud, sub, exp, iat, jti, sid', async () => {
-    const pair = await signIn(base);
+    const pair = await signIn(platform.url);
     const { header, payload } = decode(pair.access_token);
     expect(header).toEqual({ alg: 'HS256', typ: 'at+jwt', kid: expect.stringMatching(/^[0-9a-f]{16}$/) });
     expect(Object.keys(payload).sort()).toEqual(['aud', 'exp', 'iat', 'iss', 'jti', 'sid', 'sub']);
@@ -117,29 +112,29 @@ describe('POST /auth/login', () => {
   });
 
   it('gives every token its own jti', async () => {
-    const { email } = await registerUser(base);
-    const [first, second] = [await login(base, email), await login(base, email)];
+    const { email } = await registerUser(platform.url);
+    const [first, second] = [await login(platform.url, email), await login(platform.url, email)];
     const ids = [first.access_token, first.refresh_token, second.access_token, second.refresh_token].map((t) => decode(t).payload.jti);
     expect(new Set(ids).size).toBe(4);
   });
 
   it('answers an unknown email and a wrong password with the same 401', async () => {
-    const { email } = await registerUser(base);
+    const { email } = await registerUser(platform.url);
     await expectError(
-      await request(base, 'POST', '/auth/login', { body: { email: uniqueEmail('ghost'), password: PASSWORD } }),
+      await request(platform.url, 'POST', '/auth/login', { body: { email: uniqueEmail('ghost'), password: PASSWORD } }),
       401,
       'Invalid email or password',
     );
     await expectError(
-      await request(base, 'POST', '/auth/login', { body: { email, password: 'wrong password' } }),
+      await request(platform.url, 'POST', '/auth/login', { body: { email, password: 'wrong password' } }),
       401,
       'Invalid email or password',
     );
   });
 
   it('matches the email case-insensitively', async () => {
-    const { email } = await registerUser(base);
-    expect((await login(base, `  ${email.toUpperCase()}`)).user.email).toBe(email);
+    const { email } = await registerUser(platform.url);
+    expect((await login(platform.url, `  ${email.toUpperCase()}`)).user.email).toBe(email);
   });
 
   it.each([
@@ -147,7 +142,7 @@ describe('POST /auth/login', () => {
     ['a list', ['web', 'api'], ['web', 'api']],
     ['a list with repeats', ['api', 'api'], ['api']],
   ])('narrows the tokens to %s', async (_name, audience, expected) => {
-    const pair = await signIn(base, { audience });
+    const pair = await signIn(platform.url, { audience });
     expect(pair.audience).toEqual(expected);
     expect(decode(pair.access_token).payload.aud).toEqual(expected);
     expect(decode(pair.refresh_token).payload.aud).toEqual(expected);
@@ -159,9 +154,9 @@ describe('POST /auth/login', () => {
     ['an empty list', []],
     ['a number', 7],
   ])('answers 400 Invalid audience for %s', async (_name, audience) => {
-    const { email } = await registerUser(base);
+    const { email } = await registerUser(platform.url);
     await expectError(
-      await request(base, 'POST', '/auth/login', { body: { email, password: PASSWORD, audience } }),
+      await request(platform.url, 'POST', '/auth/login', { body: { email, password: PASSWORD, audience } }),
       400,
       'Invalid audience',
     );
@@ -171,13 +166,13 @@ describe('POST /auth/login', () => {
 describe('the guard: presenting an access token', () => {
   let pair: Awaited<ReturnType<typeof signIn>>;
   beforeAll(async () => {
-    pair = await signIn(base);
+    pair = await signIn(platform.url);
   });
 
-  const me = (headers: Record<string, string>) => request(base, 'GET', '/auth/me', { headers });
+  const me = (headers: Record<string, string>) => request(platform.url, 'GET', '/auth/me', { headers });
 
   it('accepts a valid token', async () => {
-    const response = await request(base, 'GET', '/auth/me', { token: pair.access_token });
+    const response = await request(platform.url, 'GET', '/auth/me', { token: pair.access_token });
     expect(response.status).toBe(200);
     expect((await json(response)).user.email).toBe(pair.email);
   });
@@ -200,7 +195,11 @@ describe('the guard: presenting an access token', () => {
   });
 
   it('never takes a token from the query string', async () => {
-    await expectError(await request(base, 'GET', `/auth/me?access_token=${pair.access_token}`), 401, 'Missing Authorization header');
+    await expectError(
+      await request(platform.url, 'GET', `/auth/me?access_token=${pair.access_token}`),
+      401,
+      'Missing Authorization header',
+    );
   });
 
   const rejections: [string, () => string, string][] = [
@@ -254,7 +253,7 @@ describe('the guard: presenting an access token', () => {
   });
 
   it('returns the verified claims at /auth/claims', async () => {
-    const response = await request(base, 'GET', '/auth/claims', { token: pair.access_token });
+    const response = await request(platform.url, 'GET', '/auth/claims', { token: pair.access_token });
     expect(response.status).toBe(200);
     expect(await json(response)).toEqual(decode(pair.access_token).payload);
   });
@@ -264,7 +263,7 @@ describe('the guard: presenting an access token', () => {
   });
 
   it('refuses an access token presented as a refresh token', async () => {
-    const response = await request(base, 'POST', '/auth/refresh', { body: { refresh_token: pair.access_token } });
+    const response = await request(platform.url, 'POST', '/auth/refresh', { body: { refresh_token: pair.access_token } });
     await expectError(response, 401, 'Invalid refresh token');
   });
 });

@@ -1,19 +1,11 @@
 import pg from 'pg';
 import { randomUUID } from 'node:crypto';
-import type { RunningPlatform } from '@app/server';
-import { json, login, registerUser, request, signIn, TEST_ISSUER, TEST_SECRET } from './support/auth-client.js';
-import { startTestPlatform, testDatabaseUrl } from './support/platform.js';
+import { json, login, registerUser, request, signIn } from './support/auth-client.js';
+import { testDatabaseUrl, useTestPlatform } from './support/platform.js';
 import { expectError } from './support/responses.js';
 
 const NOT_A_MEMBER = 'Not a member of this workspace or insufficient role';
-let platform: RunningPlatform;
-let base: string;
-
-beforeAll(async () => {
-  platform = await startTestPlatform({ PLATFORM_JWT_SECRET: TEST_SECRET, JWT_ISSUER: TEST_ISSUER });
-  base = platform.url;
-});
-afterAll(() => platform.close());
+const platform = useTestPlatform();
 
 interface Person {
   id: string;
@@ -22,11 +14,11 @@ interface Person {
 }
 
 async function person(audience?: string | string[]): Promise<Person> {
-  const pair = await signIn(base, audience === undefined ? {} : { audience });
+  const pair = await signIn(platform.url, audience === undefined ? {} : { audience });
   return { id: pair.user.id, email: pair.email, token: pair.access_token };
 }
 
-const call = (who: Person, method: string, path: string, body?: unknown) => request(base, method, path, { token: who.token, body });
+const call = (who: Person, method: string, path: string, body?: unknown) => request(platform.url, method, path, { token: who.token, body });
 const uniqueName = (label = 'Team') => `${label} ${randomUUID().slice(0, 8)}`;
 
 async function createWorkspace(owner: Person, body: Record<string, unknown> = {}): Promise<{ id: string; slug: string }> {
@@ -430,8 +422,8 @@ describe('audiences', () => {
 describe('deleting a user', () => {
   it("removes the user's memberships with it", async () => {
     const { id, owner } = await team();
-    const leaving = await registerUser(base);
-    await login(base, leaving.email);
+    const leaving = await registerUser(platform.url);
+    await login(platform.url, leaving.email);
     await call(owner, 'POST', `/workspaces/${id}/members`, { user_id: leaving.id });
     const client = new pg.Client({ connectionString: testDatabaseUrl() });
     await client.connect();

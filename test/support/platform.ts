@@ -2,13 +2,10 @@ import type { LoggerService } from '@nestjs/common';
 import { type Environment, loadGatehouseConfigOrThrow } from '@app/config';
 import { createPlatform, type RunningPlatform } from '@app/server';
 import { AppModule } from '../../apps/platform/src/app.module.js';
+import { TEST_ISSUER, TEST_SECRET } from './auth-client.js';
+import { testDatabaseUrl } from './test-database.js';
 
-/** The migrated database the global setup prepared (embedded, or on DATABASE_URL's server). */
-export function testDatabaseUrl(): string {
-  const url = process.env.GATEHOUSE_TEST_DATABASE_URL;
-  if (!url) throw new Error('GATEHOUSE_TEST_DATABASE_URL is not set: run the e2e tests through jest (global setup)');
-  return url;
-}
+export { testDatabaseUrl };
 
 /**
  * Dev mode, the test database, a free port, a cheap bcrypt cost and a per-address limit that
@@ -30,4 +27,37 @@ export function testEnvironment(overrides: Environment = {}): Environment {
 export async function startTestPlatform(overrides: Environment = {}, logger: LoggerService | false = false): Promise<RunningPlatform> {
   const env = testEnvironment(overrides);
   return createPlatform((databaseUrl, config) => AppModule.forRoot(databaseUrl, config), loadGatehouseConfigOrThrow(env), { logger });
+}
+
+/** What `useTestPlatform` hands the tests of a file. */
+export interface TestPlatform {
+  /** Base URL of the running platform. */
+  readonly url: string;
+  readonly running: RunningPlatform;
+}
+
+/**
+ * A Gatehouse for a file's (or a describe block's) tests: started before them, closed after,
+ * signing with the e2e secret and issuer unless overridden.
+ */
+export function useTestPlatform(overrides: Environment = {}, logger: LoggerService | false = false): TestPlatform {
+  let platform: RunningPlatform | undefined;
+  beforeAll(async () => {
+    platform = await startTestPlatform({ PLATFORM_JWT_SECRET: TEST_SECRET, JWT_ISSUER: TEST_ISSUER, ...overrides }, logger);
+  });
+  afterAll(async () => {
+    await platform?.close();
+  });
+  const started = (): RunningPlatform => {
+    if (platform === undefined) throw new Error('The test platform starts in beforeAll: use it inside a test');
+    return platform;
+  };
+  return {
+    get url() {
+      return started().url;
+    },
+    get running() {
+      return started();
+    },
+  };
 }
