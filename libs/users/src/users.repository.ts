@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { type EntityManager, In, type Repository } from 'typeorm';
+import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
+import { type DataSource, type EntityManager, In, type Repository } from 'typeorm';
+import { PreparedStatement } from '@app/database';
 import { User } from './user.entity.js';
 
 const UNIQUE_VIOLATION = '23505';
@@ -8,13 +9,42 @@ const UNIQUE_VIOLATION = '23505';
 /** Raised when an email is taken (case-insensitively). */
 export class DuplicateEmailError extends Error {}
 
+interface UserRow {
+  id: string;
+  email: string;
+  name: string | null;
+  disabled: boolean;
+  password_hash: string;
+  created_at: Date;
+  updated_at: Date;
+}
+
+/** A user by id: on the path of every refresh and of `GET /auth/me`. */
+const FIND_BY_ID = new PreparedStatement<UserRow>(
+  'gatehouse_find_user',
+  'SELECT id, email, name, disabled, password_hash, created_at, updated_at FROM users WHERE id = $1',
+);
+
 /** The only place that touches the `users` table. */
 @Injectable()
 export class UsersRepository {
-  constructor(@InjectRepository(User) private readonly users: Repository<User>) {}
+  constructor(
+    @InjectRepository(User) private readonly users: Repository<User>,
+    @InjectDataSource() private readonly dataSource: DataSource,
+  ) {}
 
-  findById(id: string): Promise<User | null> {
-    return this.users.findOneBy({ id });
+  async findById(id: string): Promise<User | null> {
+    const [row] = await FIND_BY_ID.run(this.dataSource, [id]);
+    if (row === undefined) return null;
+    return Object.assign(new User(), {
+      id: row.id,
+      email: row.email,
+      name: row.name,
+      disabled: row.disabled,
+      passwordHash: row.password_hash,
+      createdAt: row.created_at,
+      updatedAt: row.updated_at,
+    });
   }
 
   /** `email` must already be normalised (trimmed, lower case). */

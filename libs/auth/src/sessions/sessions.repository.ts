@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import type { DataSource, EntityManager, Repository } from 'typeorm';
-import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver.js';
+import { PreparedStatement } from '@app/database';
 import { announceRevocations } from '../revocation/revocation-channel.js';
 import { type RevocationReason, Session } from './session.entity.js';
 
@@ -31,7 +31,9 @@ export type RevocationScope = { sessionId: string; userId: string } | { userId: 
  * The refresh rotation (see `SessionsRepository.rotate`). A disabled user's sessions are all
  * revoked in the transaction that disables it, so a live session is a live user's.
  */
-const ROTATE_SESSION = `
+const ROTATE_SESSION = new PreparedStatement<{ user_id: string }>(
+  'gatehouse_rotate_session',
+  `
   UPDATE sessions
      SET previous_refresh_token_hash = refresh_token_hash,
          refresh_token_hash = $3,
@@ -42,12 +44,8 @@ const ROTATE_SESSION = `
          ip = COALESCE($6, ip)
    WHERE id = $1 AND refresh_token_hash = $2
      AND revoked_at IS NULL AND expires_at > now()
-RETURNING user_id`;
-
-/** What `rotate` needs of node-postgres' pool. */
-interface QueryablePool {
-  query<Row>(query: { name: string; text: string; values: unknown[] }): Promise<{ rows: Row[] }>;
-}
+RETURNING user_id`,
+);
 
 /** The only place that touches the `sessions` table. */
 @Injectable()
@@ -67,28 +65,15 @@ export class SessionsRepository {
    * one matches. Returns the session's user id, or null when it did not rotate.
    */
   async rotate(rotation: Rotation): Promise<string | null> {
-    const { rows } = await this.pool().query<{ user_id: string }>({
-      // Named: each pooled connection parses and plans it once, not on every refresh.
-      name: 'gatehouse_rotate_session',
-      text: ROTATE_SESSION,
-      values: [
-        rotation.sessionId,
-        rotation.presentedHash,
-        rotation.successorHash,
-        rotation.successorExpiresAt,
-        rotation.userAgent,
-        rotation.ip,
-      ],
-    });
-    return rows[0]?.user_id ?? null;
-  }
-
-  /**
-   * TypeORM's own pool (node-postgres), for the one statement on the hot path: a named
-   * prepared statement, which TypeORM's query API cannot express.
-   */
-  private pool(): QueryablePool {
-    return (this.dataSource.driver as PostgresDriver).master as QueryablePool;
+    const [row] = await ROTATE_SESSION.run(this.dataSource, [
+      rotation.sessionId,
+      rotation.presentedHash,
+      rotation.successorHash,
+      rotation.successorExpiresAt,
+      rotation.userAgent,
+      rotation.ip,
+    ]);
+    return row?.user_id ?? null;
   }
 
   findById(id: string): Promise<Session | null> {
