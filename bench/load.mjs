@@ -5,21 +5,23 @@ import autocannon from 'autocannon';
 import { createInterface } from 'node:readline';
 
 /**
- * Token pools sent once (`{ "store": name, "tokens": [...] }`) and named by scenarios after
- * (`tokenPool`), each with its cursor. The cursor carries over from one scenario to the next, so
+ * Access-token pools, kept here so that they never travel through the pipes: a refresh scenario
+ * with `keepAccessTokensAs` fills one with the access tokens its rotations return, and scenarios
+ * name it after (`tokenPool`). A pool's cursor carries over from one scenario to the next, so
  * that rounds of the same scenario go on through the pool rather than start again at its first
  * token: with more tokens than the server caches, every token presented is then one it has not
  * seen for a whole pool's worth of requests.
  */
 const tokenPools = new Map();
 
-/** The requests of a scenario, and the refresh-token pool when it has one. */
-function requestsOf({ path, method = 'GET', headers = {}, body, tokens, tokenPool, refreshTokens }) {
+/** The requests of a scenario, the refresh-token pool when it has one, and the access tokens it keeps. */
+function requestsOf({ path, method = 'GET', headers = {}, body, tokens, tokenPool, refreshTokens, keepAccessTokensAs }) {
   if (refreshTokens) {
     // Every refresh token is presented once: requests take one from the pool, and each
     // successful rotation puts its successor back. (autocannon resets a connection's context
     // whenever it cycles through its requests, so the chains cannot live there.)
     const pool = [...refreshTokens];
+    const kept = keepAccessTokensAs === undefined ? undefined : new Set();
     const requests = [
       {
         method: 'POST',
@@ -27,11 +29,14 @@ function requestsOf({ path, method = 'GET', headers = {}, body, tokens, tokenPoo
         headers: { 'content-type': 'application/json' },
         setupRequest: (request) => ({ ...request, body: JSON.stringify({ refresh_token: pool.shift() ?? 'pool-exhausted' }) }),
         onResponse: (status, responseBody) => {
-          if (status === 200) pool.push(JSON.parse(responseBody).refresh_token);
+          if (status !== 200) return;
+          const pair = JSON.parse(responseBody);
+          pool.push(pair.refresh_token);
+          kept?.add(pair.access_token);
         },
       },
     ];
-    return { requests, pool };
+    return { requests, pool, kept };
   }
   if (tokens || tokenPool) {
     // Each request presents the pool's next token. Built as it is sent: prebuilt, autocannon
@@ -55,8 +60,9 @@ function requestsOf({ path, method = 'GET', headers = {}, body, tokens, tokenPoo
  */
 async function run(scenario) {
   const { url, duration, amount, connections, expectStatus = 200 } = scenario;
-  const { requests, pool } = requestsOf(scenario);
+  const { requests, pool, kept } = requestsOf(scenario);
   const result = await autocannon({ url, connections, requests, ...(amount === undefined ? { duration } : { amount }) });
+  if (kept) tokenPools.set(scenario.keepAccessTokensAs, { tokens: [...kept], next: 0 });
   const expected = result.statusCodeStats?.[expectStatus]?.count ?? 0;
   return {
     requestsPerSecond: result.requests.total / result.duration,
@@ -68,16 +74,11 @@ async function run(scenario) {
     errors: result.requests.total - expected + result.errors + result.timeouts,
     statusCodes: Object.fromEntries(Object.entries(result.statusCodeStats ?? {}).map(([code, stats]) => [code, stats.count])),
     ...(pool ? { refreshTokens: pool } : {}),
+    ...(kept ? { accessTokensKept: kept.size } : {}),
   };
 }
 
 for await (const line of createInterface({ input: process.stdin })) {
   if (line.trim() === '') continue;
-  const message = JSON.parse(line);
-  if (message.store !== undefined) {
-    tokenPools.set(message.store, { tokens: message.tokens, next: 0 });
-    process.stdout.write(`${JSON.stringify({ stored: message.tokens.length })}\n`);
-    continue;
-  }
-  process.stdout.write(`${JSON.stringify(await run(message))}\n`);
+  process.stdout.write(`${JSON.stringify(await run(JSON.parse(line)))}\n`);
 }

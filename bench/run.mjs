@@ -112,21 +112,17 @@ function startLoadGenerator(cpu, serverPid) {
     generators.delete(child);
     for (const { reject } of waiting.splice(0)) reject(new Error(`load generator exited with ${code}`));
   });
-  const send = (message) =>
-    new Promise((resolve, reject) => {
-      waiting.push({ resolve, reject });
-      child.stdin.write(`${JSON.stringify(message)}\n`);
-    });
   return {
     /** Runs a scenario; `pid` is the server it drives when that is not `serverPid`. */
     run: async (scenario, pid = serverPid) => {
       const before = await cpuSeconds(pid);
-      const result = await send(scenario);
+      const result = await new Promise((resolve, reject) => {
+        waiting.push({ resolve, reject });
+        child.stdin.write(`${JSON.stringify(scenario)}\n`);
+      });
       const after = await cpuSeconds(pid);
       return { ...result, serverCpuSeconds: before === null || after === null ? null : after - before };
     },
-    /** Hands the process a token pool once, for scenarios to name (`tokenPool`) rather than carry. */
-    store: (name, tokens) => send({ store: name, tokens }),
     close: () => new Promise((resolve) => (child.exitCode !== null ? resolve() : (child.once('exit', resolve), child.stdin.end()))),
   };
 }
@@ -208,16 +204,11 @@ async function inParallel(items, concurrency, task) {
 }
 
 /**
- * `count` distinct valid access tokens (audience api), all issued by Gatehouse itself, so that
- * the bench needs no signing key: `users` users sign in `sessionsPerUser` sessions each (logins
- * are bcrypt-bound, so few of them), then every session runs a chain of refreshes, all chains at
- * once, each refresh giving a new access token (a new jti) and the refresh token for the next.
- * A rotation leaves its session valid, so every access token collected stays valid.
+ * Refresh tokens of new sessions: `users` new users, `sessionsPerUser` logins (audience api)
+ * each, as many at a time as there are bcrypt threads.
  */
-async function collectAccessTokens(base, count, { users, sessionsPerUser, password }) {
-  const started = performance.now();
+async function signInSessions(base, { users, sessionsPerUser, password }) {
   const emails = Array.from({ length: users }, (_, user) => `bench-distinct-${Date.now()}-${user}@example.com`);
-  // As many at a time as there are bcrypt threads.
   await inParallel(emails, availableParallelism(), (email) => call(base, 'POST', '/auth/register', { email, password }));
   const refreshTokens = [];
   await inParallel(
@@ -225,24 +216,7 @@ async function collectAccessTokens(base, count, { users, sessionsPerUser, passwo
     availableParallelism(),
     async (email) => refreshTokens.push((await call(base, 'POST', '/auth/login', { email, password, audience: 'api' })).refresh_token),
   );
-  const signedIn = performance.now();
-  const accessTokens = new Set();
-  await Promise.all(
-    refreshTokens.map(async (refreshToken) => {
-      while (accessTokens.size < count) {
-        const pair = await call(base, 'POST', '/auth/refresh', { refresh_token: refreshToken });
-        accessTokens.add(pair.access_token);
-        refreshToken = pair.refresh_token;
-      }
-    }),
-  );
-  const done = performance.now();
-  return {
-    tokens: [...accessTokens].slice(0, count),
-    signInSeconds: (signedIn - started) / 1000,
-    refreshSeconds: (done - signedIn) / 1000,
-    refreshes: accessTokens.size,
-  };
+  return refreshTokens;
 }
 
 /** Waits until `url` answers 200; throws `failure()` when `child` exits or 30 s pass first. */
@@ -354,20 +328,45 @@ try {
 
   // guarded-distinct presents 20,000 access tokens in turn, twice the server's verified-token
   // cache (10,000, oldest dropped first): each token comes round again only after 19,999 others
-  // were verified, so every request is a first verification.
-  log(`Collecting ${distinctTokenCount} distinct access tokens from Gatehouse (logins, then refresh chains) for guarded-distinct...`);
+  // were verified, so every request is a first verification. They come from Gatehouse itself,
+  // so that the bench needs no signing key: a few users sign in a few dozen sessions (logins
+  // are bcrypt-bound), then the load generator rotates them in parallel chains, as in the
+  // refresh scenario, and keeps the access token of every rotation (each has a jti of its own,
+  // and a rotation leaves its session valid). All of it before the timed rounds.
   const distinct = { users: 4, sessionsPerUser: 8 };
-  const { tokens: distinctTokens, ...collection } = await collectAccessTokens(base, distinctTokenCount, { ...distinct, password });
-  const collectSeconds = collection.signInSeconds + collection.refreshSeconds;
-  log(
-    `Collected ${distinctTokens.length} distinct access tokens in ${collectSeconds.toFixed(1)} s ` +
-      `(${collection.signInSeconds.toFixed(1)} s signing in, ${collection.refreshes} refreshes in ${collection.refreshSeconds.toFixed(1)} s)`,
-  );
-  await settle(server.pid);
+  log(`Signing in ${distinct.users * distinct.sessionsPerUser} sessions of ${distinct.users} users for guarded-distinct...`);
+  let collectStarted = performance.now();
+  const distinctSessions = await signInSessions(base, { ...distinct, password });
+  const signInSeconds = (performance.now() - collectStarted) / 1000;
 
   const plan = cpuPlan();
   const generator = startLoadGenerator(plan?.generator, server.pid);
-  await generator.store('distinct', distinctTokens);
+  // Two sessions per connection, as in the refresh scenario, so that a successor is always back
+  // in the pool when a connection wants one.
+  log(
+    `Collecting ${distinctTokenCount} distinct access tokens by as many refreshes (${distinctSessions.length} chains over ${distinctSessions.length / 2} connections)...`,
+  );
+  collectStarted = performance.now();
+  const collected = await generator.run(
+    scenario({
+      path: '/auth/refresh',
+      refreshTokens: distinctSessions,
+      amount: distinctTokenCount,
+      connections: distinctSessions.length / 2,
+      keepAccessTokensAs: 'distinct',
+    }),
+  );
+  const refreshSeconds = (performance.now() - collectStarted) / 1000;
+  if (collected.accessTokensKept < distinctTokenCount) {
+    throw new Error(
+      `guarded-distinct: only ${collected.accessTokensKept} distinct access tokens from ${distinctTokenCount} refreshes (${JSON.stringify(collected.statusCodes)})`,
+    );
+  }
+  const collection = { sessions: distinctSessions.length, ...distinct, tokens: collected.accessTokensKept, signInSeconds, refreshSeconds };
+  log(
+    `Collected ${collection.tokens} distinct access tokens in ${(signInSeconds + refreshSeconds).toFixed(1)} s (${signInSeconds.toFixed(1)} s signing in, ${refreshSeconds.toFixed(1)} s refreshing)`,
+  );
+  await settle(server.pid);
   log('Warming up...');
   await generator.run(scenario({ path: '/health/live', duration: 2 }));
   await generator.run(scenario({ url: frameworkBase, path: '/health/live', duration: 2 }), framework.pid);
@@ -524,7 +523,7 @@ try {
       logLevel: flags['log-level'],
       distinctTokens: distinctTokenCount,
     },
-    distinctTokens: { count: distinctTokens.length, ...distinct, ...collection },
+    distinctTokens: collection,
     perRound,
     bcryptCapacityPerSecond: capacity,
     memory: { rssAfterWarmUpMb: rssAfterWarmUp, rssAtEndMb: rssAtEnd },
@@ -567,7 +566,7 @@ try {
     ...Object.entries(ratios).map(([name, value]) => `${name}: ${value.toFixed(2)}`),
     `(${Object.keys(pairRatios).join(', ')}: medians over ${rounds / 2} pairs of rounds${plan ? `; servers on CPUs ${plan.server}, load generator on CPU ${plan.generator}` : ''})`,
     `(framework: bare NestJS on Fastify, the same /health/live handler; its server columns are the framework floor's process;`,
-    ` guarded-distinct: ${distinctTokens.length} distinct access tokens in turn, ${distinct.users * distinct.sessionsPerUser} sessions of ${distinct.users} users, collected in ${collectSeconds.toFixed(1)} s before the rounds)`,
+    ` guarded-distinct: ${collection.tokens} distinct access tokens in turn, from ${collection.sessions} sessions of ${collection.users} users, collected in ${(signInSeconds + refreshSeconds).toFixed(1)} s before the rounds)`,
     ...unsaturated.map(
       (name) =>
         `warning: in ${name} the server kept only ${busy(results[name])} of a core busy: the load generator, not the server, may have set that rate`,
