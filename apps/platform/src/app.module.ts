@@ -4,7 +4,7 @@ import { AuthHttpModule } from '@app/auth';
 import { type GatehouseConfig, GatehouseConfigModule } from '@app/config';
 import { DatabaseModule } from '@app/database';
 import { MetricsModule } from '@app/metrics';
-import { HttpErrorFilter, LoggingModule } from '@app/server';
+import { HttpErrorFilter } from '@app/server';
 import { UsersModule } from '@app/users';
 import { HealthModule } from './health/health.module.js';
 import { PlatformMetricsModule } from './metrics/metrics.module.js';
@@ -18,7 +18,6 @@ export class AppModule {
       module: AppModule,
       imports: [
         GatehouseConfigModule.forRoot(config),
-        LoggingModule,
         MetricsModule,
         PlatformMetricsModule,
         DatabaseModule.forRoot(databaseUrl),

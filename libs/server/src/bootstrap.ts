@@ -1,10 +1,9 @@
-import { ConsoleLogger, type DynamicModule, Logger, type LoggerService } from '@nestjs/common';
+import { type DynamicModule, Logger, type LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { Logger as PinoLogger } from 'nestjs-pino';
 import { ConfigValidationError, type GatehouseConfig, loadGatehouseConfig } from '@app/config';
 import { DatabaseStartupError, type EmbeddedDatabase, startEmbeddedPostgres } from '@app/database';
-import { requestId } from './logging.module.js';
+import { createRootLogger, logRequests, PinoLoggerService, requestId } from './logging.js';
 import { setUpOpenApi } from './openapi.js';
 
 /** Request bodies above this are answered 413 (SPEC section 3). */
@@ -34,26 +33,17 @@ export interface PlatformOptions {
 /** The application's root module, once the PostgreSQL to use is known. */
 export type RootModuleFactory = (databaseUrl: string, config: GatehouseConfig) => DynamicModule;
 
-/**
- * Nest (`ExceptionHandler`, `NestApplication` on listen) and TypeORM (`TypeOrmModule`) log a
- * failed start-up with a stack trace; Gatehouse reports those failures itself, in one clear
- * sentence, so their lines are left out.
- */
-const STARTUP_FAILURE_CONTEXTS = new Set(['ExceptionHandler', 'NestApplication', 'TypeOrmModule']);
-class PlatformLogger extends ConsoleLogger {
-  override error(message: unknown, ...rest: unknown[]): void {
-    if (STARTUP_FAILURE_CONTEXTS.has(String(rest.at(-1)))) return;
-    super.error(message, ...rest);
-  }
-}
-
 /** Starts Gatehouse: the embedded PostgreSQL when no `DATABASE_URL`, then the HTTP server. */
 export async function createPlatform(
   rootModule: RootModuleFactory,
   config: GatehouseConfig,
   options: PlatformOptions = {},
 ): Promise<RunningPlatform> {
+  const root = createRootLogger(config);
+  // JSON (in production) from the very first line; tests pass their own logger.
+  Logger.overrideLogger(options.logger ?? new PinoLoggerService(root));
   const logger = new Logger('Gatehouse');
+  for (const warning of config.warnings) logger.warn(warning);
   let embedded: EmbeddedDatabase | undefined;
   let databaseUrl = config.database.url;
   if (databaseUrl === undefined) {
@@ -74,10 +64,9 @@ export async function createPlatform(
         keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
         genReqId: requestId,
       }),
-      { logger: options.logger ?? new PlatformLogger(), abortOnError: false, bufferLogs: options.logger === undefined },
+      { logger: options.logger ?? new PinoLoggerService(root), abortOnError: false },
     );
-    // Structured logs (JSON in production) once the application exists; tests pass their own logger.
-    if (options.logger === undefined) app.useLogger(app.get(PinoLogger));
+    logRequests(app.getHttpAdapter().getInstance(), root);
     configureHttp(app, config);
     await listen(app, config);
   } catch (error) {
@@ -162,7 +151,6 @@ export async function runPlatform(rootModule: RootModuleFactory): Promise<void> 
   if (!result.ok) exitWithProblems(result.problems);
   const config = result.config;
   const logger = new Logger('Gatehouse');
-  for (const warning of config.warnings) logger.warn(warning);
 
   let platform: RunningPlatform;
   try {

@@ -1,3 +1,3 @@
 export * from './bootstrap.js';
 export * from './http-error.filter.js';
-export * from './logging.module.js';
+export * from './logging.js';
