@@ -31,8 +31,9 @@ export class DatabaseNotifications implements OnApplicationShutdown {
 
   async listen(channel: string, handlers: ChannelHandlers): Promise<void> {
     this.channels.set(channel, handlers);
-    if (this.client === undefined) await this.connect();
-    else await this.client.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
+    if (this.client !== undefined) await this.client.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
+    // While reconnecting, the loop's next connection listens on every channel, this one included.
+    else if (!this.reconnecting) await this.connect();
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -57,6 +58,12 @@ export class DatabaseNotifications implements OnApplicationShutdown {
       await client.end().catch(() => undefined);
       throw error;
     }
+    if (this.stopped) {
+      // Shut down while this connection was being made: nothing may keep it open.
+      client.removeAllListeners();
+      await client.end().catch(() => undefined);
+      return;
+    }
     this.client = client;
   }
 
@@ -78,6 +85,7 @@ export class DatabaseNotifications implements OnApplicationShutdown {
       if (this.stopped) break;
       try {
         await this.connect();
+        if (this.stopped) break;
         this.logger.log('Notification listener reconnected');
         this.reconnecting = false;
         for (const handlers of this.channels.values()) handlers.onReconnect();

@@ -17,10 +17,21 @@ export function requestId(request: Pick<IncomingMessage, 'headers'>): string {
 }
 
 /**
- * Never in a log line: passwords, tokens, secrets, Authorization or Cookie headers, wherever a
- * log call puts them. (The access log is built from an allow-list and holds none of them.)
+ * Never in a log line: passwords, tokens, secrets, Authorization or Cookie headers, at the
+ * places a log call would put them (pino's wildcards match one level down, so request and
+ * response headers are named). The access log is built from an allow-list and holds none.
  */
-export const REDACTED_PATHS = ['*.password', '*.access_token', '*.refresh_token', '*.secret', '*.authorization', '*.cookie'];
+export const REDACTED_PATHS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'res.headers["set-cookie"]',
+  '*.password',
+  '*.access_token',
+  '*.refresh_token',
+  '*.secret',
+  '*.authorization',
+  '*.cookie',
+];
 
 /** The process's one pino logger: JSON lines in production, readable lines in dev. */
 export function createRootLogger(config: GatehouseConfig): Pino {
@@ -88,8 +99,11 @@ function contextOf(rest: unknown[]): string | undefined {
  * fields: request id, method, path without its query, client address, status, time taken.
  */
 export function logRequests(fastify: FastifyInstance, logger: Pino): void {
-  if (!logger.isLevelEnabled('info')) return;
+  // Below `info`, only failures (5xx, at `error`) are logged; at `silent`, nothing.
+  if (!logger.isLevelEnabled('error')) return;
+  const everyRequest = logger.isLevelEnabled('info');
   fastify.addHook('onResponse', (request, reply, done) => {
+    if (!everyRequest && reply.statusCode < 500) return done();
     const entry = {
       req: { id: request.id, method: request.method, path: request.url.split('?', 1)[0], remoteAddress: request.ip },
       res: { statusCode: reply.statusCode },

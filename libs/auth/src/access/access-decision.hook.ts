@@ -1,4 +1,4 @@
-import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { BEARER_CHALLENGES } from './bearer-challenges.js';
@@ -13,6 +13,8 @@ import { ROUTE_ACCESS_CONFIG, type RouteAccess } from './route-access-table.js';
  */
 @Injectable()
 export class AccessDecisionHook implements OnModuleInit {
+  private readonly logger = new Logger('AccessDecisionHook');
+
   constructor(
     private readonly adapterHost: HttpAdapterHost,
     private readonly authenticator: RequestAuthenticator,
@@ -30,8 +32,15 @@ export class AccessDecisionHook implements OnModuleInit {
         if (settled.allowed) done(null, payload);
         else send(reply, settled.refusal);
       };
-      if (decision instanceof Promise) decision.then(answer, (error: Error) => done(error));
-      else answer(decision);
+      if (decision instanceof Promise) {
+        // An unexpected verification failure becomes the request's error (a 500 from the
+        // filter); anything thrown further on is logged, never an unhandled rejection.
+        decision
+          .then(answer, (error: Error) => done(error))
+          .catch((error: unknown) => this.logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error)));
+      } else {
+        answer(decision);
+      }
     });
   }
 }

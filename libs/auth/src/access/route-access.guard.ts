@@ -16,7 +16,7 @@ export class RouteAccessGuard implements CanActivate {
     const decision = decisionOf(request);
     if (decision?.allowed === true) return true;
     // A refusal was answered by the hook already; only an undecided request gets here.
-    this.logger.error(`No access decision for ${request.method} ${request.url}; refused`);
+    this.logger.error(`No access decision for ${request.method} ${request.url.split('?', 1)[0]}; refused`);
     throw new ForbiddenException('Access to this route was not decided');
   }
 }
