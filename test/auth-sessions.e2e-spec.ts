@@ -291,3 +291,42 @@ describe('disabling a user', () => {
     expect(result).toMatchObject({ code: 1, stderr: 'Cannot disable user: no user with email nobody@example.com\n' });
   });
 });
+
+describe("an agent's token and the user's other sessions (SPEC section 3)", () => {
+  const INSUFFICIENT = 'Bearer realm="gatehouse", error="insufficient_scope", error_description="Invalid audience"';
+
+  it('cannot list or delete the user’s sessions with an mcp or a2a token', async () => {
+    const { email } = await registerUser(base);
+    const device = await login(base, email, PASSWORD, { audience: 'web' });
+    for (const audience of ['mcp', 'a2a']) {
+      const agent = await login(base, email, PASSWORD, { audience });
+      const listed = await request(base, 'GET', '/auth/sessions', { token: agent.access_token });
+      expect(listed.headers.get('www-authenticate')).toBe(INSUFFICIENT);
+      await expectError(listed, 403, 'Invalid audience');
+      const sid = decode(device.access_token).payload.sid as string;
+      await expectError(await request(base, 'DELETE', `/auth/sessions/${sid}`, { token: agent.access_token }), 403, 'Invalid audience');
+    }
+    expect((await me(device.access_token)).status).toBe(200);
+  });
+
+  it('cannot sign the user out elsewhere with an mcp token, but can end its own session', async () => {
+    const { email } = await registerUser(base);
+    const device = await login(base, email, PASSWORD, { audience: 'api' });
+    const agent = await login(base, email, PASSWORD, { audience: 'mcp' });
+    for (const scope of ['global', 'others']) {
+      const refused = await request(base, 'POST', `/auth/logout?scope=${scope}`, { token: agent.access_token });
+      expect(refused.headers.get('www-authenticate')).toBe(INSUFFICIENT);
+      await expectError(refused, 403, 'Invalid audience');
+    }
+    expect((await me(device.access_token)).status).toBe(200);
+    expect((await request(base, 'POST', '/auth/logout', { token: agent.access_token })).status).toBe(204);
+    await expectError(await me(agent.access_token), 401, 'Token revoked');
+    expect((await me(device.access_token)).status).toBe(200);
+  });
+
+  it('lets a web or api token manage the sessions as before', async () => {
+    const { email } = await registerUser(base);
+    const web = await login(base, email, PASSWORD, { audience: ['web', 'mcp'] });
+    expect((await request(base, 'GET', '/auth/sessions', { token: web.access_token })).status).toBe(200);
+  });
+});

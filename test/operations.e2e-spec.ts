@@ -60,7 +60,9 @@ describe('OpenAPI', () => {
       const guarded = response.status === 401 && (await json(response)).message === 'Missing Authorization header';
       if (guarded) {
         expect({ path, method, security: operation.security }).toEqual({ path, method, security: [{ bearer: [] }] });
-        const expected = path.startsWith('/workspaces') ? ['web', 'api'] : ['web', 'api', 'a2a', 'mcp'];
+        // Workspaces and the management of the user's sessions serve the user's own apps (SPEC section 3).
+        const expected =
+          path.startsWith('/workspaces') || path.startsWith('/auth/sessions') ? ['web', 'api'] : ['web', 'api', 'a2a', 'mcp'];
         expect({ path, method, audiences: operation['x-audiences'] }).toEqual({ path, method, audiences: expected });
       } else {
         expect({ path, method, security: operation.security ?? [] }).toEqual({ path, method, security: [] });

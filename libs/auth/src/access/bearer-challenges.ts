@@ -1,5 +1,6 @@
 import { HttpStatus } from '@nestjs/common';
 import { STATUS_CODES } from 'node:http';
+import { DomainError } from '@app/errors';
 import type { TokenRefusal } from '../auth-metrics.js';
 
 const REALM = 'Bearer realm="gatehouse"';
@@ -34,3 +35,13 @@ export const BEARER_CHALLENGES: Readonly<Record<TokenRefusal, PreparedResponse>>
   revoked: challenge('Token revoked', 'invalid_token'),
   audience: challenge('Invalid audience', 'insufficient_scope'),
 };
+
+/**
+ * 403 `Invalid audience` from a handler: the route admits the token, but not for what this
+ * request asks (an agent's token asking to sign the user out everywhere).
+ */
+export class AudienceInsufficient extends DomainError {
+  constructor() {
+    super('forbidden', 'Invalid audience', { 'WWW-Authenticate': BEARER_CHALLENGES.audience.headers['WWW-Authenticate'] });
+  }
+}

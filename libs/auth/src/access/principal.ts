@@ -7,7 +7,7 @@ import type { TokenClaims } from '../tokens/token-claims.js';
 export interface Principal {
   userId: string;
   sessionId: string;
-  /** The audiences the token carries. */
+  /** The token's audiences that the route accepts (and the deployment serves). */
   audiences: readonly Audience[];
   claims: Readonly<TokenClaims>;
 }

@@ -64,7 +64,7 @@ export class RequestAuthenticator {
     if (this.revoked.isRevoked(claims.sid)) return this.refuse(request, 'revoked');
     const audiences = claims.aud.filter((audience) => access.audiences.has(audience));
     if (audiences.length === 0) return this.refuse(request, 'audience');
-    const principal: Principal = { userId: claims.sub, sessionId: claims.sid, audiences: claims.aud, claims };
+    const principal: Principal = { userId: claims.sub, sessionId: claims.sid, audiences, claims };
     (request as AuthenticatedRequest).principal = principal;
     return this.record(request, { allowed: true, principal });
   }

@@ -14,15 +14,20 @@ import {
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
+import type { Audience } from '@app/config';
 import { type PublicUser, toPublicUser, UserNotFound, UsersService } from '@app/users';
 import { type ClientInfo, AuthService, type TokenPair } from './auth.service.js';
 import { LoginDto, LogoutQueryDto, RefreshDto, RegisterDto } from './dto/auth.dto.js';
 import { ClaimsResponse, ErrorResponse, SessionResponse, TokenPairResponse, UserEnvelope } from './dto/responses.dto.js';
 import { CurrentPrincipal, type Principal } from '../access/principal.js';
-import { AnyAudience, Public } from '../access/route-access.decorators.js';
+import { AudienceInsufficient } from '../access/bearer-challenges.js';
+import { AnyAudience, Audiences, Public } from '../access/route-access.decorators.js';
 import { AddressRateLimitGuard } from './rate-limit/address-rate-limit.guard.js';
 import { type SessionView, SessionsService } from '../sessions/sessions.service.js';
 import type { TokenClaims } from '../tokens/token-claims.js';
+
+/** The audiences of a user's own apps: managing the user's sessions needs one of them. */
+const USER_AUDIENCES: Audience[] = ['web', 'api'];
 
 @ApiTags('auth')
 @ApiBadRequestResponse({ type: ErrorResponse, description: 'Invalid input: one message per bad field' })
@@ -75,7 +80,11 @@ export class AuthController {
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiNoContentResponse({ description: 'The sessions in scope are revoked' })
   async logout(@CurrentPrincipal() principal: Principal, @Query() query: LogoutQueryDto): Promise<void> {
-    await this.sessions.logout(principal.userId, principal.sessionId, query.scope ?? 'local');
+    const scope = query.scope ?? 'local';
+    // Any token may end its own session; signing the user's other devices out takes a user's
+    // token (web or api), never an agent's (SPEC section 3).
+    if (scope !== 'local' && !principal.audiences.some((audience) => USER_AUDIENCES.includes(audience))) throw new AudienceInsufficient();
+    await this.sessions.logout(principal.userId, principal.sessionId, scope);
   }
 
   @Get('me')
@@ -96,14 +105,14 @@ export class AuthController {
   }
 
   @Get('sessions')
-  @AnyAudience()
+  @Audiences(...USER_AUDIENCES)
   @ApiOkResponse({ type: SessionResponse, isArray: true })
   listSessions(@CurrentPrincipal() principal: Principal): Promise<SessionView[]> {
     return this.sessions.list(principal.userId, principal.sessionId);
   }
 
   @Delete('sessions/:id')
-  @AnyAudience()
+  @Audiences(...USER_AUDIENCES)
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiNoContentResponse({ description: 'The session is revoked' })
   @ApiNotFoundResponse({ type: ErrorResponse, description: 'Session not found (or not yours)' })
