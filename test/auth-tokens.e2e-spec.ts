@@ -268,7 +268,7 @@ describe('the guard: presenting an access token', () => {
   });
 });
 
-describe('refusing before Nest runs, on routes the guard has served (EarlyRejection)', () => {
+describe('refusing before Nest runs (the access decision in the preParsing hook)', () => {
   let instance: RunningPlatform;
   beforeAll(async () => {
     instance = await startTestPlatform({ PLATFORM_JWT_SECRET: TEST_SECRET, JWT_ISSUER: TEST_ISSUER, METRICS_PUBLIC: 'true' });
@@ -281,7 +281,7 @@ describe('refusing before Nest runs, on routes the guard has served (EarlyReject
     return Number(/^gatehouse_token_rejections_total\{reason="invalid"\} (\d+)$/m.exec(metrics)?.[1]);
   };
 
-  it('answers a bad token the same way the first time (through the guard) and after, and counts each', async () => {
+  it('answers every bad token the same way, from the first request on, and counts each', async () => {
     const before = await refusedAsInvalid();
     const first = await request(instance.url, 'GET', '/workspaces', { token: badToken() });
     const second = await request(instance.url, 'GET', '/workspaces', { token: badToken() });
