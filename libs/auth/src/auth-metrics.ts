@@ -14,6 +14,7 @@ export class AuthMetrics {
   private readonly rejections: Counter<'reason'>;
   private readonly rejectionChildren = new Map<TokenRefusal, { inc(value?: number): void }>();
   private readonly reuse: Counter;
+  private readonly retries: Counter;
   private readonly issuanceRefused: Counter;
   private readonly rateLimited: Counter<'limit'>;
 
@@ -29,6 +30,11 @@ export class AuthMetrics {
     this.reuse = new Counter({
       name: 'gatehouse_refresh_reuse_detected_total',
       help: 'Refresh tokens presented again after the grace window (the session was revoked)',
+      registers,
+    });
+    this.retries = new Counter({
+      name: 'gatehouse_refresh_retries_total',
+      help: "Refresh tokens presented again within the grace window, answered with the session's current refresh token",
       registers,
     });
     this.issuanceRefused = new Counter({
@@ -63,6 +69,10 @@ export class AuthMetrics {
 
   refreshReuseDetected(): void {
     this.reuse.inc();
+  }
+
+  refreshRetried(): void {
+    this.retries.inc();
   }
 
   issuanceRefusedForDefaultSecret(): void {

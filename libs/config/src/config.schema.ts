@@ -1,6 +1,8 @@
 import Joi from 'joi';
 import { AUDIENCES, LOG_LEVELS } from './gatehouse-config.js';
 
+/** The longest absolute session lifetime allowed, in seconds (10 years). */
+const MAX_SESSION_LIFETIME = 315_360_000;
 export const MAX_ACCESS_TOKEN_EXPIRATION = 31_536_000;
 
 export const MIN_SECRET_BYTES = 32;
@@ -129,6 +131,10 @@ function settingsSchema(isDevelopment: boolean): Joi.ObjectSchema {
     AUTH_RATE_LIMIT: setting(integer().min(1).default(60), 'an integer of at least 1'),
     TRUST_PROXY: setting(boolean().default(false), BOOLEAN_RANGE),
     REFRESH_GRACE_SECONDS: setting(integer().min(0).max(60).default(10), 'an integer number of seconds from 0 to 60'),
+    SESSION_MAX_LIFETIME: setting(
+      integer().min(60).max(MAX_SESSION_LIFETIME).default(31_536_000),
+      'an integer number of seconds from 60 to 315360000 (10 years)',
+    ),
     LOG_LEVEL: setting(
       Joi.string()
         .trim()

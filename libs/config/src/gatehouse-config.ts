@@ -34,6 +34,8 @@ export abstract class SecurityConfig {
    * without revoking the session (concurrent refreshes from one client).
    */
   readonly refreshGraceSeconds: number;
+  /** Seconds a session lives at most from its login, however often it is refreshed. */
+  readonly sessionMaxLifetime: number;
 }
 
 /** Accounts and passwords: who may register, how hard passwords are hashed. */

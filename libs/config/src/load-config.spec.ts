@@ -49,6 +49,7 @@ describe('defaults', () => {
     ['auth rate limit', config.rateLimits.authRateLimit, 60],
     ['trust proxy', config.http.trustProxy, false],
     ['refresh reuse grace window', config.security.refreshGraceSeconds, 10],
+    ['absolute session lifetime', config.security.sessionMaxLifetime, 31_536_000],
     ['log level', config.http.logLevel, 'info'],
     ['CORS origins (off)', config.http.corsOrigins, []],
     ['public metrics', config.http.metricsPublic, false],
@@ -257,6 +258,7 @@ describe('other settings', () => {
     ['AUTH_RATE_LIMIT', '1', DEV, (c: GatehouseConfig) => c.rateLimits.authRateLimit, 1],
     ['REFRESH_GRACE_SECONDS', '0', DEV, (c: GatehouseConfig) => c.security.refreshGraceSeconds, 0],
     ['REFRESH_GRACE_SECONDS', '60', DEV, (c: GatehouseConfig) => c.security.refreshGraceSeconds, 60],
+    ['SESSION_MAX_LIFETIME', '60', DEV, (c: GatehouseConfig) => c.security.sessionMaxLifetime, 60],
     ['PORT', '0', DEV, (c: GatehouseConfig) => c.http.port, 0],
     ['DATABASE_URL', 'postgresql://u@db:5432/g', DEV, (c: GatehouseConfig) => c.database.url, 'postgresql://u@db:5432/g'],
     ['REDIS_URL', 'redis://127.0.0.1:6379', DEV, (c: GatehouseConfig) => c.redis.url, 'redis://127.0.0.1:6379'],
@@ -285,6 +287,12 @@ describe('other settings', () => {
     ['LOGIN_MAX_FAILURES', '0', DEV, 'LOGIN_MAX_FAILURES: 0 is too small; allowed: an integer of at least 1'],
     ['AUTH_RATE_LIMIT', '0', DEV, 'AUTH_RATE_LIMIT: 0 is too small; allowed: an integer of at least 1'],
     ['REFRESH_GRACE_SECONDS', '61', DEV, 'REFRESH_GRACE_SECONDS: 61 is too large; allowed: an integer number of seconds from 0 to 60'],
+    [
+      'SESSION_MAX_LIFETIME',
+      '59',
+      DEV,
+      'SESSION_MAX_LIFETIME: 59 is too small; allowed: an integer number of seconds from 60 to 315360000 (10 years)',
+    ],
     ['LOG_LEVEL', 'verbose', DEV, 'LOG_LEVEL: "verbose" is not allowed; allowed: one of fatal, error, warn, info, debug, trace, silent'],
     [
       'CORS_ORIGINS',

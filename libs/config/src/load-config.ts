@@ -73,6 +73,7 @@ export function loadGatehouseConfig(env: Environment = process.env): ConfigResul
     secretFingerprint: fingerprintSecret(secret),
     usesDefaultSecret,
     refreshGraceSeconds: valid.REFRESH_GRACE_SECONDS,
+    sessionMaxLifetime: valid.SESSION_MAX_LIFETIME,
   };
   const config: GatehouseConfig = {
     security,
@@ -102,6 +103,7 @@ interface ValidSettings {
   JWT_REFRESH_TOKEN_EXPIRATION: number;
   JWT_AUDIENCES: Audience[];
   REFRESH_GRACE_SECONDS: number;
+  SESSION_MAX_LIFETIME: number;
   BCRYPT_COST: number;
   ALLOW_REGISTRATION: boolean;
   LOGIN_MAX_FAILURES: number;

@@ -8,6 +8,7 @@ import { AuthMetrics, type LoginResult } from '../auth-metrics.js';
 import { AuthRateLimits } from './rate-limit/auth-rate-limits.js';
 import { SessionsRepository } from '../sessions/sessions.repository.js';
 import { SessionsService } from '../sessions/sessions.service.js';
+import { SuccessorSeal } from '../sessions/successor-seal.js';
 import type { TokenClaims } from '../tokens/token-claims.js';
 import { TokenProvider } from '../tokens/token-provider.js';
 
@@ -70,6 +71,7 @@ export class AuthService implements OnModuleInit {
     private readonly tokens: TokenProvider,
     private readonly sessionRows: SessionsRepository,
     private readonly sessions: SessionsService,
+    private readonly seal: SuccessorSeal,
     private readonly limits: AuthRateLimits,
     private readonly metrics: AuthMetrics,
   ) {}
@@ -124,7 +126,7 @@ export class AuthService implements OnModuleInit {
       expiresAt: refresh.expiresAt,
       ...client,
     });
-    return { result: 'success', pair: this.pair(user, subject.audiences, this.tokens.issueAccessToken(subject).token, refresh.token) };
+    return { result: 'success', pair: this.pair(user, subject.audiences, this.tokens.issueAccessToken(subject).token, refresh) };
   }
 
   async refresh(input: RefreshDto, client: ClientInfo): Promise<TokenPair> {
@@ -135,43 +137,61 @@ export class AuthService implements OnModuleInit {
     this.tokens.assertCanIssue();
     const audiences = claims.aud.filter((audience) => this.security.audiences.includes(audience));
     if (audiences.length === 0) throw new CredentialsRefused('Invalid refresh token');
+    // Refresh tokens issued before sessions had an absolute lifetime carry no auth_time: their own iat stands in.
+    const authTime = claims.auth_time ?? claims.iat;
+    if (this.tokens.sessionEnded(authTime)) throw new CredentialsRefused('Refresh token expired');
 
     const subject = { userId: claims.sub, sessionId: claims.sid, audiences };
-    const successor = this.tokens.issueRefreshToken(subject);
-    const userId = await this.sessionRows.rotate({
-      sessionId: claims.sid,
-      presentedHash: hashRefreshToken(input.refresh_token),
-      successorHash: hashRefreshToken(successor.token),
-      successorExpiresAt: successor.expiresAt,
-      ...client,
-    });
-    if (userId === null) throw await this.refusedRotation(claims, hashRefreshToken(input.refresh_token));
+    const successor = this.tokens.issueRefreshToken(subject, authTime);
+    const presentedHash = hashRefreshToken(input.refresh_token);
+    // The user (the token's subject) is read while the session rotates: one round trip's wait, not two.
+    const [userId, user] = await Promise.all([
+      this.sessionRows.rotate({
+        sessionId: claims.sid,
+        presentedHash,
+        successorHash: hashRefreshToken(successor.token),
+        successorSealed: this.seal.seal(successor.token, claims.sid),
+        successorExpiresAt: successor.expiresAt,
+        ...client,
+      }),
+      this.users.findById(claims.sub),
+    ]);
+    if (userId === null) return this.afterRefusedRotation(claims, presentedHash, audiences);
     // A disabled user's sessions are revoked with it, so this is a belt for a user deleted meanwhile.
-    const user = await this.users.findById(userId);
-    if (user === null || user.disabled) throw new CredentialsRefused('Invalid refresh token');
-    return this.pair(user, audiences, this.tokens.issueAccessToken(subject).token, successor.token);
+    if (userId !== claims.sub || user === null || user.disabled) throw new CredentialsRefused('Invalid refresh token');
+    return this.pair(user, audiences, this.tokens.issueAccessToken(subject).token, successor);
   }
 
   /**
-   * Why a validly signed refresh token did not rotate. A token that was already rotated is
-   * either a concurrent retry (within the grace window: refused, session kept) or a replay
-   * (the whole session is revoked).
+   * A validly signed refresh token that did not rotate. The token the session's last rotation
+   * replaced, presented again within the grace window, is a retry (concurrent refreshes, or an
+   * answer lost on the way): it gets the session's current refresh token, the one the first
+   * rotation gave, and a new access token. Any other already-used token is a replay, and the
+   * whole session is revoked.
    */
-  private async refusedRotation(claims: TokenClaims, presentedHash: Buffer): Promise<CredentialsRefused> {
+  private async afterRefusedRotation(claims: TokenClaims, presentedHash: Buffer, audiences: Audience[]): Promise<TokenPair> {
     const session = await this.sessionRows.findById(claims.sid);
-    if (session === null || session.userId !== claims.sub) return new CredentialsRefused('Invalid refresh token');
-    if (session.revokedAt !== null) return new CredentialsRefused('Session revoked');
-    if (session.expiresAt.getTime() <= Date.now()) return new CredentialsRefused('Refresh token expired');
+    if (session === null || session.userId !== claims.sub) throw new CredentialsRefused('Invalid refresh token');
+    if (session.revokedAt !== null) throw new CredentialsRefused('Session revoked');
+    if (session.expiresAt.getTime() <= Date.now()) throw new CredentialsRefused('Refresh token expired');
     const user = await this.users.findById(claims.sub);
-    if (user === null || user.disabled) return new CredentialsRefused('Invalid refresh token');
+    if (user === null || user.disabled) throw new CredentialsRefused('Invalid refresh token');
 
     const graceEndsAt = (session.rotatedAt?.getTime() ?? 0) + this.security.refreshGraceSeconds * 1000;
     if (session.previousRefreshTokenHash?.equals(presentedHash) && Date.now() < graceEndsAt) {
-      return new CredentialsRefused('Refresh token already used');
+      const current = session.sealedRefreshToken === null ? null : this.seal.open(session.sealedRefreshToken, session.id);
+      // Sealed under another secret (rotated since), or already replaced: nothing to hand back.
+      if (current === null || !hashRefreshToken(current).equals(session.refreshTokenHash)) {
+        throw new CredentialsRefused('Refresh token already used');
+      }
+      this.metrics.refreshRetried();
+      const expiresIn = Math.max(1, Math.floor((session.expiresAt.getTime() - Date.now()) / 1000));
+      const subject = { userId: claims.sub, sessionId: claims.sid, audiences };
+      return this.pair(user, audiences, this.tokens.issueAccessToken(subject).token, { token: current, expiresIn });
     }
     await this.sessions.revoke({ userId: claims.sub, sessionId: claims.sid }, 'reuse_detected');
     this.metrics.refreshReuseDetected();
-    return new CredentialsRefused('Refresh token reuse detected; the session has been revoked');
+    throw new CredentialsRefused('Refresh token reuse detected; the session has been revoked');
   }
 
   /** The requested audiences, which must all be served (null when one is not); none requested means all served. */
@@ -185,13 +205,13 @@ export class AuthService implements OnModuleInit {
     return [...new Set(list as Audience[])];
   }
 
-  private pair(user: User, audiences: Audience[], accessToken: string, refreshToken: string): TokenPair {
+  private pair(user: User, audiences: Audience[], accessToken: string, refresh: { token: string; expiresIn: number }): TokenPair {
     return {
       access_token: accessToken,
-      refresh_token: refreshToken,
+      refresh_token: refresh.token,
       token_type: 'Bearer',
       expires_in: this.security.accessTokenExpiration,
-      refresh_expires_in: this.security.refreshTokenExpiration,
+      refresh_expires_in: refresh.expiresIn,
       audience: audiences,
       user: toPublicUser(user),
     };
