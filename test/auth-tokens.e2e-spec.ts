@@ -1,5 +1,6 @@
 import jwt from 'jsonwebtoken';
 import { randomUUID } from 'node:crypto';
+import { type IncomingHttpHeaders, request as httpRequest } from 'node:http';
 import type { RunningPlatform } from '@app/server';
 import {
   decode,
@@ -22,6 +23,23 @@ const CHALLENGE = 'Bearer realm="gatehouse"';
 const invalidToken = (description: string) => `${CHALLENGE}, error="invalid_token", error_description="${description}"`;
 
 const platform = useTestPlatform();
+
+/** A GET with exactly these header lines (repeated names stay separate lines). */
+function rawGet(
+  base: string,
+  path: string,
+  headerLines: [string, string][],
+): Promise<{ status: number; headers: IncomingHttpHeaders; body: string }> {
+  return new Promise((resolve, reject) => {
+    const url = new URL(path, base);
+    const request = httpRequest(url, { headers: [['Host', url.host], ...headerLines].flat() }, (response) => {
+      let body = '';
+      response.setEncoding('utf8').on('data', (chunk: string) => (body += chunk));
+      response.on('end', () => resolve({ status: response.statusCode!, headers: response.headers, body }));
+    });
+    request.on('error', reject).end();
+  });
+}
 
 describe('POST /auth/register', () => {
   it('creates the user with a trimmed, lower-cased email and returns 201 {user} without the hash', async () => {
@@ -192,6 +210,19 @@ describe('the guard: presenting an access token', () => {
     const response = await me({ authorization: header });
     expect(response.headers.get('www-authenticate')).toBe(invalidToken('Invalid Authorization header format. Use: Bearer <token>'));
     await expectError(response, 401, 'Invalid Authorization header format. Use: Bearer <token>');
+  });
+
+  it('answers 400 invalid_request to several Authorization headers, even when the first is valid', async () => {
+    // fetch would join them into one header; a raw request sends two lines.
+    const { status, headers, body } = await rawGet(platform.url, '/auth/me', [
+      ['Authorization', `Bearer ${pair.access_token}`],
+      ['Authorization', `Bearer ${forge({ sub: randomUUID() })}`],
+    ]);
+    expect(status).toBe(400);
+    expect(headers['www-authenticate']).toBe(`${CHALLENGE}, error="invalid_request", error_description="Multiple Authorization headers"`);
+    expect(JSON.parse(body)).toEqual({ statusCode: 400, error: 'Bad Request', message: 'Multiple Authorization headers' });
+    // One header line is fine.
+    expect((await rawGet(platform.url, '/auth/me', [['Authorization', `Bearer ${pair.access_token}`]])).status).toBe(200);
   });
 
   it('never takes a token from the query string', async () => {

@@ -4,7 +4,7 @@ import { MetricsRegistry } from '@app/metrics';
 
 export type LoginResult = 'success' | 'invalid_credentials' | 'locked' | 'invalid_audience' | 'issuance_refused' | 'error';
 /** Why a request's access token was refused (the metric's `reason` label). */
-export type TokenRefusal = 'missing' | 'format' | 'invalid' | 'expired' | 'issuer' | 'revoked' | 'audience';
+export type TokenRefusal = 'missing' | 'format' | 'duplicate' | 'invalid' | 'expired' | 'issuer' | 'revoked' | 'audience';
 export type RateLimit = 'address' | 'account';
 
 /** The counters an operator alerts on. Label children are made once: some are on the hot path. */
@@ -48,7 +48,7 @@ export class AuthMetrics {
       labelNames: ['limit'],
       registers,
     });
-    for (const reason of ['missing', 'format', 'invalid', 'expired', 'issuer', 'revoked', 'audience'] as const) {
+    for (const reason of ['missing', 'format', 'duplicate', 'invalid', 'expired', 'issuer', 'revoked', 'audience'] as const) {
       this.rejectionChildren.set(reason, this.rejections.labels(reason));
     }
     // Every series is exported from the start, at zero, so alerts and rates see it.
