@@ -142,6 +142,7 @@ function settingsSchema(isDevelopment: boolean): Joi.ObjectSchema {
         .default('info'),
       `one of ${LOG_LEVELS.join(', ')}`,
     ),
+    LOG_PROBE_REQUESTS: setting(boolean().default(true), BOOLEAN_RANGE),
     CORS_ORIGINS: setting(
       originList.default([]),
       'a comma-separated list of origins such as https://app.example.com, or * for any origin',

@@ -60,6 +60,8 @@ export abstract class HttpConfig {
   /** Origins allowed by CORS; empty means CORS is off (no cross-origin browser access). */
   readonly corsOrigins: readonly string[];
   readonly logLevel: LogLevel;
+  /** Whether health probes and metrics scrapes get an access-log line. */
+  readonly logProbeRequests: boolean;
   /** Serve /metrics on the main port without a token. */
   readonly metricsPublic: boolean;
   /** Serve /metrics on this separate port (for a private network) instead. */

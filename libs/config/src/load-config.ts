@@ -85,6 +85,7 @@ export function loadGatehouseConfig(env: Environment = process.env): ConfigResul
       trustProxy: valid.TRUST_PROXY,
       corsOrigins: valid.CORS_ORIGINS,
       logLevel: valid.LOG_LEVEL,
+      logProbeRequests: valid.LOG_PROBE_REQUESTS,
       metricsPublic: valid.METRICS_PUBLIC,
       metricsPort: valid.METRICS_PORT,
     },
@@ -113,6 +114,7 @@ interface ValidSettings {
   TRUST_PROXY: boolean;
   CORS_ORIGINS: string[];
   LOG_LEVEL: LogLevel;
+  LOG_PROBE_REQUESTS: boolean;
   METRICS_PUBLIC: boolean;
   METRICS_PORT?: number;
   DATABASE_URL?: string;

@@ -66,7 +66,7 @@ export async function createPlatform(
       }),
       { logger: options.logger ?? new PinoLoggerService(root), abortOnError: false },
     );
-    logRequests(app.getHttpAdapter().getInstance(), root);
+    logRequests(app.getHttpAdapter().getInstance(), config, root);
     configureHttp(app, config);
     await listen(app, config);
   } catch (error) {
