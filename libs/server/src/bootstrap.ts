@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { ConfigValidationError, type GatehouseConfig, loadGatehouseConfig } from '@app/config';
 import { DatabaseStartupError, type EmbeddedDatabase, startEmbeddedPostgres } from '@app/database';
+import { acceptJsonBodiesOnly } from './json-body.js';
 import { createRootLogger, logRequests, PinoLoggerService, requestId } from './logging.js';
 import { setUpOpenApi } from './openapi.js';
 
@@ -64,8 +65,10 @@ export async function createPlatform(
         keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
         genReqId: requestId,
       }),
-      { logger: options.logger ?? new PinoLoggerService(root), abortOnError: false },
+      // Nest's own parsers (JSON, and forms that no route takes) give way to one hardened JSON parser.
+      { logger: options.logger ?? new PinoLoggerService(root), abortOnError: false, bodyParser: false },
     );
+    acceptJsonBodiesOnly(app.getHttpAdapter().getInstance());
     logRequests(app.getHttpAdapter().getInstance(), config, root);
     configureHttp(app, config);
     await listen(app, config);
