@@ -170,7 +170,6 @@ describe('POST /auth/login', () => {
     ['an unknown audience', 'desktop'],
     ['a list with an unknown audience', ['web', 'desktop']],
     ['an empty list', []],
-    ['a number', 7],
   ])('answers 400 Invalid audience for %s', async (_name, audience) => {
     const { email } = await registerUser(platform.url);
     await expectError(

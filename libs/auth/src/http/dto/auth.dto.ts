@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { Allow, IsEmail, IsIn, IsNotEmpty, IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsEmail, IsIn, IsNotEmpty, IsOptional, IsString, MaxLength } from 'class-validator';
 import { AUDIENCES } from '@app/config';
 
 /** Emails are compared and stored trimmed (and lower-cased by the users service). */
@@ -42,8 +42,10 @@ export class LoginDto {
       { type: 'array', items: { type: 'string', enum: [...AUDIENCES] } },
     ],
   })
-  @Allow()
-  audience?: unknown;
+  @IsOptional()
+  // `each`: a string, or an array whose every entry is a string (an array of arrays is refused).
+  @IsString({ each: true, message: 'audience must be a string or an array of strings' })
+  audience?: string | string[];
 }
 
 export class RefreshDto {
