@@ -12,6 +12,7 @@ import {
   ApiTags,
   ApiTooManyRequestsResponse,
   ApiUnauthorizedResponse,
+  ApiUnsupportedMediaTypeResponse,
 } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import type { Audience } from '@app/config';
@@ -22,6 +23,7 @@ import { ClaimsResponse, ErrorResponse, SessionResponse, TokenPairResponse, User
 import { CurrentPrincipal, type Principal } from '../access/principal.js';
 import { AudienceInsufficient } from '../access/bearer-challenges.js';
 import { AnyAudience, Audiences, Public } from '../access/route-access.decorators.js';
+import { NoStore } from './no-store.decorator.js';
 import { AddressRateLimitGuard } from './rate-limit/address-rate-limit.guard.js';
 import { type SessionView, SessionsService } from '../sessions/sessions.service.js';
 import type { TokenClaims } from '../tokens/token-claims.js';
@@ -32,6 +34,7 @@ const USER_AUDIENCES: Audience[] = ['web', 'api'];
 @ApiTags('auth')
 @ApiBadRequestResponse({ type: ErrorResponse, description: 'Invalid input: one message per bad field' })
 @ApiPayloadTooLargeResponse({ type: ErrorResponse, description: 'Body over 100 kB' })
+@ApiUnsupportedMediaTypeResponse({ type: ErrorResponse, description: 'A body that is not application/json' })
 @Controller('auth')
 export class AuthController {
   constructor(
@@ -55,6 +58,7 @@ export class AuthController {
   @Public()
   @UseGuards(AddressRateLimitGuard)
   @HttpCode(HttpStatus.OK)
+  @NoStore()
   @ApiOkResponse({ type: TokenPairResponse })
   @ApiUnauthorizedResponse({ type: ErrorResponse, description: 'Invalid email or password' })
   @ApiTooManyRequestsResponse({ type: ErrorResponse, description: 'Over AUTH_RATE_LIMIT or LOGIN_MAX_FAILURES; see Retry-After' })
@@ -67,6 +71,7 @@ export class AuthController {
   @Public()
   @UseGuards(AddressRateLimitGuard)
   @HttpCode(HttpStatus.OK)
+  @NoStore()
   @ApiOkResponse({ type: TokenPairResponse })
   @ApiUnauthorizedResponse({ type: ErrorResponse, description: 'Invalid, expired, reused or revoked refresh token' })
   @ApiTooManyRequestsResponse({ type: ErrorResponse, description: 'Over AUTH_RATE_LIMIT; see Retry-After' })
