@@ -10,6 +10,7 @@ const platform = useTestPlatform();
 
 const JSON_ONLY = 'Content-Type must be application/json';
 const TOO_DEEP = 'Request body is nested too deeply (at most 32 levels of arrays and objects)';
+const TOO_MANY = 'Request body has too many values (at most 1000 object members and array elements)';
 
 /** A field's validation message (field errors come as a list of one message per field). */
 const field = (message: string) => new RegExp(`^${message.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
@@ -40,6 +41,22 @@ describe('deeply nested JSON', () => {
     const id = await createWorkspace(token);
     const response = await request(platform.url, 'PATCH', `/workspaces/${id}`, { token, body: `{"settings":${settings}}` });
     await expectError(response, 400, TOO_DEEP);
+  });
+});
+
+describe('very wide JSON', () => {
+  it('refuses 9,000 unknown fields (under 100 kB) with one short 400, not a message per field', async () => {
+    const fields = Array.from({ length: 9_000 }, (_, i) => `"k${i}":0`).join(',');
+    const response = await request(platform.url, 'POST', '/auth/login', { body: `{"email":"a@example.com","password":"x",${fields}}` });
+    expect(Number(response.headers.get('content-length'))).toBeLessThan(200);
+    await expectError(response, 400, TOO_MANY);
+  });
+
+  it('refuses a settings object of 2,000 keys', async () => {
+    const { access_token: token } = await signIn(platform.url);
+    const settings = Object.fromEntries(Array.from({ length: 2_000 }, (_, i) => [`k${i}`, 0]));
+    const id = await createWorkspace(token);
+    await expectError(await request(platform.url, 'PATCH', `/workspaces/${id}`, { token, body: { settings } }), 400, TOO_MANY);
   });
 });
 

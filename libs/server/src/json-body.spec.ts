@@ -1,13 +1,15 @@
-import { describeUnstorableText, excessiveNestingAt, MAX_JSON_DEPTH } from './json-body.js';
+import { describeUnstorableText, jsonShapeProblem, MAX_JSON_DEPTH, MAX_JSON_VALUES } from './json-body.js';
 
-const nested = (depth: number, open = '[', close = ']') => `${open.repeat(depth)}${close.repeat(depth)}`;
+const LIMITS = { maxDepth: MAX_JSON_DEPTH, maxValues: MAX_JSON_VALUES };
+const nested = (depth: number) => `${'['.repeat(depth)}${']'.repeat(depth)}`;
+const members = (count: number) => `{${Array.from({ length: count }, (_, i) => `"k${i}":0`).join(',')}}`;
+const elements = (count: number, element = '0') => `[${Array.from({ length: count }, () => element).join(', ')}]`;
 
-describe('excessiveNestingAt', () => {
-  it('stops at the first bracket one level too deep: a 49,000-deep body costs 33 characters, not 98,000', () => {
+describe('jsonShapeProblem: nesting', () => {
+  it('stops at the first bracket one level too deep: a 49,000-deep body costs 33 brackets, not 98,000', () => {
     const hostile = `{"email":"a@example.com","audience":${nested(49_000)}}`;
-    const offset = excessiveNestingAt(hostile, MAX_JSON_DEPTH);
     // The body's own object is level 1; the 32nd bracket of the audience is level 33.
-    expect(offset).toBe(hostile.indexOf('[') + MAX_JSON_DEPTH - 1);
+    expect(jsonShapeProblem(hostile, LIMITS)).toEqual({ problem: 'too_deep', offset: hostile.indexOf('[') + MAX_JSON_DEPTH - 1 });
   });
 
   it.each([
@@ -15,24 +17,50 @@ describe('excessiveNestingAt', () => {
     ['objects', `${'{"a":'.repeat(MAX_JSON_DEPTH - 1)}{}${'}'.repeat(MAX_JSON_DEPTH - 1)}`],
     ['a mix', `{"a":[{"b":[${nested(MAX_JSON_DEPTH - 4)}]}]}`],
   ])('accepts %s nested exactly to the limit', (_name, text) => {
-    expect(excessiveNestingAt(text, MAX_JSON_DEPTH)).toBe(-1);
+    expect(jsonShapeProblem(text, LIMITS)).toBeUndefined();
   });
 
   it.each([
     ['arrays', nested(MAX_JSON_DEPTH + 1)],
     ['objects', `${'{"a":'.repeat(MAX_JSON_DEPTH)}{}${'}'.repeat(MAX_JSON_DEPTH)}`],
   ])('refuses %s one level deeper', (_name, text) => {
-    expect(excessiveNestingAt(text, MAX_JSON_DEPTH)).not.toBe(-1);
+    expect(jsonShapeProblem(text, LIMITS)?.problem).toBe('too_deep');
   });
 
-  it('counts depth, not brackets: many siblings at a shallow depth pass', () => {
-    expect(excessiveNestingAt(`[${Array.from({ length: 5_000 }, () => '[[]]').join(',')}]`, MAX_JSON_DEPTH)).toBe(-1);
+  it('counts depth, not brackets: siblings at a shallow depth pass', () => {
+    expect(jsonShapeProblem(elements(300, '[[]]'), LIMITS)).toBeUndefined();
   });
 
-  it('ignores brackets inside strings, escaped quotes included', () => {
-    const text = JSON.stringify({ name: '['.repeat(100), quoted: `"${'{'.repeat(100)}\\"[[[` });
-    expect(excessiveNestingAt(text, MAX_JSON_DEPTH)).toBe(-1);
-    expect(excessiveNestingAt(text, 0)).toBe(0);
+  it('ignores brackets, colons and commas inside strings, escaped quotes included', () => {
+    const text = JSON.stringify({ name: '[:,'.repeat(2_000), quoted: `"${'{'.repeat(100)}\\"[[[` });
+    expect(jsonShapeProblem(text, LIMITS)).toBeUndefined();
+    expect(jsonShapeProblem(text, { maxDepth: 0, maxValues: MAX_JSON_VALUES })).toEqual({ problem: 'too_deep', offset: 0 });
+  });
+});
+
+describe('jsonShapeProblem: values', () => {
+  it.each([
+    ['object members', members(MAX_JSON_VALUES)],
+    ['array elements', `{"a":${elements(MAX_JSON_VALUES - 1)}}`],
+    ['arrays of arrays', elements(MAX_JSON_VALUES / 2, '[0]')],
+    ['empty arrays, which hold nothing', `{"a":${elements(MAX_JSON_VALUES - 1, '[ ]')}}`],
+  ])('accepts %s up to the limit', (_name, text) => {
+    expect(jsonShapeProblem(text, LIMITS)).toBeUndefined();
+  });
+
+  it.each([
+    ['object members', members(MAX_JSON_VALUES + 1)],
+    ['array elements', `{"a":${elements(MAX_JSON_VALUES)}}`],
+    ['one-element arrays', elements(MAX_JSON_VALUES / 2 + 1, '[0]')],
+    ['string elements', elements(MAX_JSON_VALUES + 1, '"web"')],
+  ])('refuses one value more in %s', (_name, text) => {
+    expect(jsonShapeProblem(text, LIMITS)?.problem).toBe('too_many_values');
+  });
+
+  it('stops at the first value too many: 9,000 keys in 100 kB cost 1,001 of them', () => {
+    const hostile = members(9_000);
+    const offset = jsonShapeProblem(hostile, LIMITS)?.offset;
+    expect(offset).toBe(hostile.indexOf('"k1000":') + '"k1000"'.length);
   });
 });
 
