@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { settingsFor } from './config.schema.js';
@@ -12,6 +12,7 @@ const PROD: Environment = { PLATFORM_JWT_SECRET: STRONG_SECRET, JWT_ISSUER: 'gat
 const DEV: Environment = { PLATFORM_ENV: 'dev' };
 
 const dir = mkdtempSync(join(tmpdir(), 'gatehouse-config-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 function file(name: string, content: string): string {
   const path = join(dir, name);
   writeFileSync(path, content);
