@@ -39,7 +39,11 @@ const WithinBcryptLimit = () =>
   });
 
 export class RegisterDto {
-  @ApiProperty({ example: 'ada@example.com', description: 'Trimmed and stored in lower case' })
+  @ApiProperty({
+    example: 'ada@example.com',
+    maxLength: MAX_EMAIL_LENGTH,
+    description: 'Trimmed, stored in lower case and Unicode NFC; no control or zero-width characters',
+  })
   @Trimmed()
   @IsEmail({}, { message: 'email must be a valid email address' })
   @VisibleCharacters()
