@@ -22,6 +22,9 @@ import { expectError } from './support/responses.js';
 const CHALLENGE = 'Bearer realm="gatehouse"';
 const invalidToken = (description: string) => `${CHALLENGE}, error="invalid_token", error_description="${description}"`;
 
+const LOGIN_PASSWORD_TOO_LONG =
+  "password must be at most 72 bytes long (72 bytes is bcrypt's limit; non-ASCII characters take several bytes)";
+
 const platform = useTestPlatform();
 
 /** A GET with exactly these header lines (repeated names stay separate lines). */
@@ -74,7 +77,32 @@ describe('POST /auth/register', () => {
     const { email } = await registerUser(platform.url, uniqueEmail(), password);
     expect((await login(platform.url, email, password)).access_token).toEqual(expect.any(String));
     const longer = await request(platform.url, 'POST', '/auth/login', { body: { email, password: `${password}x` } });
-    await expectError(longer, 401, 'Invalid email or password');
+    await expectError(longer, 400, [LOGIN_PASSWORD_TOO_LONG]);
+  });
+
+  it.each([
+    ['a zero-width space', 'ada\u200b@example.com'],
+    ['a zero-width non-joiner', 'ada\u200c@example.com'],
+    ['a zero-width joiner', 'ada\u200d@example.com'],
+    ['a word joiner', 'ada\u2060@example.com'],
+    ['a zero-width no-break space, even at the start', '\ufeffada@example.com'],
+    ['a control character', 'ada\u0007@example.com'],
+    ['a C1 control character', 'ada\u0085@example.com'],
+  ])('refuses an email with %s', async (_name, email) => {
+    const response = await request(platform.url, 'POST', '/auth/register', { body: { email, password: PASSWORD } });
+    await expectError(response, 400, /email must not contain control or zero-width characters/);
+  });
+
+  it('stores the email in Unicode NFC, so both ways of typing an accent are one account', async () => {
+    const local = `jose-${randomUUID()}`;
+    const decomposed = `${local}e\u0301@example.com`;
+    const composed = `${local}\u00e9@example.com`;
+    const { email } = await registerUser(platform.url, decomposed);
+    expect(email).toBe(composed);
+    expect((await login(platform.url, composed)).user.email).toBe(composed);
+    expect((await login(platform.url, decomposed)).user.email).toBe(composed);
+    const again = await request(platform.url, 'POST', '/auth/register', { body: { email: composed.toUpperCase(), password: PASSWORD } });
+    await expectError(again, 409, 'Email already registered');
   });
 
   it('refuses an invalid email with one message for the field', async () => {
@@ -148,6 +176,32 @@ describe('POST /auth/login', () => {
       401,
       'Invalid email or password',
     );
+  });
+
+  it.each([
+    ['73 bytes', 'a'.repeat(73)],
+    ['90 kB', 'a'.repeat(90_000)],
+    ['37 two-byte characters (74 bytes)', 'é'.repeat(37)],
+  ])('refuses a password of %s with 400, as registration does, without checking it', async (_name, password) => {
+    const { email } = await registerUser(platform.url);
+    await expectError(await request(platform.url, 'POST', '/auth/login', { body: { email, password } }), 400, [LOGIN_PASSWORD_TOO_LONG]);
+  });
+
+  it('refuses an email over 320 characters with 400', async () => {
+    const email = `${'a'.repeat(64)}@${'b'.repeat(250)}.example.com`;
+    await expectError(await request(platform.url, 'POST', '/auth/login', { body: { email, password: PASSWORD } }), 400, [
+      'email must be shorter than or equal to 320 characters',
+    ]);
+  });
+
+  it.each([
+    ['a zero-width space', 'ada\u200b@example.com'],
+    ['a NUL byte', 'ada\u0000@example.com'],
+    ['a line feed', 'ada@example.com\nX-Injected: 1'],
+  ])('refuses an email with %s with 400', async (_name, email) => {
+    await expectError(await request(platform.url, 'POST', '/auth/login', { body: { email, password: PASSWORD } }), 400, [
+      'email must not contain control or zero-width characters',
+    ]);
   });
 
   it('matches the email case-insensitively', async () => {

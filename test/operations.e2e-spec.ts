@@ -168,8 +168,8 @@ describe('metrics', () => {
       const after = await scrape();
       const reuse = (text: string) => Number(/^gatehouse_refresh_reuse_detected_total (\d+)$/m.exec(text)![1]);
       expect(reuse(after)).toBe(reuse(before) + 1);
-      expect(metricValue(after, 'gatehouse_rate_limit_rejections_total', 'limit="account"')).toBe(
-        metricValue(before, 'gatehouse_rate_limit_rejections_total', 'limit="account"') + 1,
+      expect(metricValue(after, 'gatehouse_rate_limit_rejections_total', 'limit="account_address"')).toBe(
+        metricValue(before, 'gatehouse_rate_limit_rejections_total', 'limit="account_address"') + 1,
       );
     });
   });

@@ -2,10 +2,12 @@ import { Injectable } from '@nestjs/common';
 import { Counter } from 'prom-client';
 import { MetricsRegistry } from '@app/metrics';
 
-export type LoginResult = 'success' | 'invalid_credentials' | 'locked' | 'invalid_audience' | 'issuance_refused' | 'error';
+export type LoginResult =
+  'success' | 'invalid_credentials' | 'locked' | 'invalid_audience' | 'issuance_refused' | 'busy' | 'abandoned' | 'error';
 /** Why a request's access token was refused (the metric's `reason` label). */
 export type TokenRefusal = 'missing' | 'format' | 'duplicate' | 'invalid' | 'expired' | 'issuer' | 'revoked' | 'audience';
-export type RateLimit = 'address' | 'account';
+/** `address`: AUTH_RATE_LIMIT; `account_address`: LOGIN_MAX_FAILURES of one address; `account`: the per-account ceiling. */
+export type RateLimit = 'address' | 'account_address' | 'account';
 
 /** The counters an operator alerts on. Label children are made once: some are on the hot path. */
 @Injectable()
@@ -53,10 +55,19 @@ export class AuthMetrics {
     }
     // Every series is exported from the start, at zero, so alerts and rates see it.
     for (const child of this.rejectionChildren.values()) child.inc(0);
-    for (const result of ['success', 'invalid_credentials', 'locked', 'invalid_audience', 'issuance_refused', 'error'] as const) {
+    for (const result of [
+      'success',
+      'invalid_credentials',
+      'locked',
+      'invalid_audience',
+      'issuance_refused',
+      'busy',
+      'abandoned',
+      'error',
+    ] as const) {
       this.logins.labels(result).inc(0);
     }
-    for (const limit of ['address', 'account'] as const) this.rateLimited.labels(limit).inc(0);
+    for (const limit of ['address', 'account_address', 'account'] as const) this.rateLimited.labels(limit).inc(0);
   }
 
   login(result: LoginResult): void {

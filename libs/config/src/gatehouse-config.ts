@@ -52,11 +52,17 @@ export abstract class RateLimitConfig {
   readonly authRateLimit: number;
 }
 
+/**
+ * Which proxies to believe for the client address (`X-Forwarded-For`, read from the right):
+ * none (`false`), this many hops, or the proxies at these addresses or CIDRs.
+ */
+export type TrustedProxies = false | number | readonly string[];
+
 export abstract class HttpConfig {
   readonly port: number;
   readonly host: string;
-  /** Take the client address from `X-Forwarded-For`. */
-  readonly trustProxy: boolean;
+  /** Fastify's `trustProxy`: whom to believe for the client address in `X-Forwarded-For`. */
+  readonly trustProxy: TrustedProxies;
   /** Origins allowed by CORS; empty means CORS is off (no cross-origin browser access). */
   readonly corsOrigins: readonly string[];
   readonly logLevel: LogLevel;

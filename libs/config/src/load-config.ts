@@ -1,6 +1,6 @@
 import { createHash, createSecretKey } from 'node:crypto';
 import { settingsFor } from './config.schema.js';
-import type { Audience, GatehouseConfig, LogLevel, SecurityConfig } from './gatehouse-config.js';
+import type { Audience, GatehouseConfig, LogLevel, SecurityConfig, TrustedProxies } from './gatehouse-config.js';
 import { type Environment, gatherSettings } from './sources.js';
 
 export type { Environment } from './sources.js';
@@ -50,6 +50,8 @@ export function loadGatehouseConfig(env: Environment = process.env): ConfigResul
   const error = validation.error;
   for (const detail of error?.details ?? []) if (!reported.has(String(detail.path[0]))) problems.push(detail.message);
   if (problems.length > 0) return { ok: false, problems };
+  // Valid values that are partly ignored (TRUST_PROXY entries that are not addresses).
+  for (const detail of validation.warning?.details ?? []) warnings.push(detail.message);
 
   // Keyed by variable name, the values converted by the schema (numbers, booleans, lists).
   const valid = validation.value as ValidSettings;
@@ -111,7 +113,7 @@ interface ValidSettings {
   AUTH_RATE_LIMIT: number;
   PORT: number;
   HOST: string;
-  TRUST_PROXY: boolean;
+  TRUST_PROXY: TrustedProxies;
   CORS_ORIGINS: string[];
   LOG_LEVEL: LogLevel;
   LOG_PROBE_REQUESTS: boolean;
@@ -120,6 +122,19 @@ interface ValidSettings {
   DATABASE_URL?: string;
   GATEHOUSE_DATA_DIR: string;
   REDIS_URL?: string;
+}
+
+/**
+ * Outside dev with the built-in secret, Gatehouse starts (with an error line) but issues and
+ * accepts no token: valid enough to run, never a configuration to deploy, so
+ * `gatehouse config validate` refuses it with this line.
+ */
+export function builtInSecretProblem(security: SecurityConfig): string | undefined {
+  if (!security.usesDefaultSecret || security.isDevelopment) return undefined;
+  return (
+    'PLATFORM_JWT_SECRET: the public built-in development secret would be used outside dev, ' +
+    `so Gatehouse would start but issue and accept no token; allowed: ${settingsFor(false).ranges.PLATFORM_JWT_SECRET}`
+  );
 }
 
 /** Like `loadGatehouseConfig`, but throws a `ConfigValidationError` listing every problem. */

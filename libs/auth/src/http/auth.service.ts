@@ -1,11 +1,20 @@
-import { Injectable, type OnModuleInit } from '@nestjs/common';
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { createHash, randomUUID } from 'node:crypto';
 import { AccountsConfig, type Audience, SecurityConfig } from '@app/config';
 import { DomainError } from '@app/errors';
-import { isPasswordLengthValid, normaliseEmail, PasswordHasher, type PublicUser, toPublicUser, type User, UsersService } from '@app/users';
+import {
+  normaliseEmail,
+  PasswordHasher,
+  PasswordHashingBusy,
+  PasswordWorkAbandoned,
+  type PublicUser,
+  toPublicUser,
+  type User,
+  UsersService,
+} from '@app/users';
 import type { LoginDto, RefreshDto, RegisterDto } from './dto/auth.dto.js';
 import { AuthMetrics, type LoginResult } from '../auth-metrics.js';
-import { AuthRateLimits } from './rate-limit/auth-rate-limits.js';
+import { AuthRateLimits, type LoginAttempt, TooManyRequests } from './rate-limit/auth-rate-limits.js';
 import { SessionsRepository } from '../sessions/sessions.repository.js';
 import { SessionsService } from '../sessions/sessions.service.js';
 import { SuccessorSeal } from '../sessions/successor-seal.js';
@@ -13,8 +22,11 @@ import type { TokenClaims } from '../tokens/token-claims.js';
 import { TokenProvider } from '../tokens/token-provider.js';
 
 export interface ClientInfo {
-  ip: string | null;
+  /** The client's address (`clientAddress`): the key of the per-address limits. */
+  ip: string;
   userAgent: string | null;
+  /** Aborted when the client closes the request: its password work still waiting for a thread is dropped. */
+  closed?: AbortSignal;
 }
 
 export interface TokenPair {
@@ -57,11 +69,7 @@ export function hashRefreshToken(token: string): Buffer {
 
 @Injectable()
 export class AuthService implements OnModuleInit {
-  /**
-   * A real bcrypt hash at the configured cost, compared against when the email is unknown so
-   * that a login takes as long whether or not the account exists.
-   */
-  private dummyHash: string;
+  private readonly logger = new Logger('AuthService');
 
   constructor(
     private readonly security: SecurityConfig,
@@ -76,13 +84,15 @@ export class AuthService implements OnModuleInit {
     private readonly metrics: AuthMetrics,
   ) {}
 
+  /** The dummy hash for unknown emails is made before the first login, at BCRYPT_COST. */
   async onModuleInit(): Promise<void> {
-    this.dummyHash = await this.passwords.hash(randomBytes(18).toString('base64'));
+    await this.passwords.prepare();
   }
 
-  async register(input: RegisterDto): Promise<{ user: PublicUser }> {
+  /** `closed`: the request's signal (its hashing is dropped if it is closed while waiting for a thread). */
+  async register(input: RegisterDto, closed?: AbortSignal): Promise<{ user: PublicUser }> {
     if (!this.accounts.allowRegistration) throw new RegistrationClosed();
-    const user = await this.users.create({ email: input.email, password: input.password, name: input.name });
+    const user = await this.users.create({ email: input.email, password: input.password, name: input.name }, closed);
     return { user: toPublicUser(user) };
   }
 
@@ -94,27 +104,43 @@ export class AuthService implements OnModuleInit {
   }
 
   private async attemptLogin(input: LoginDto, client: ClientInfo): Promise<LoginOutcome> {
-    const audiences = this.narrowAudiences(input.audience);
-    if (audiences === null) return { result: 'invalid_audience', error: new InvalidAudience() };
-    const account = normaliseEmail(input.email);
-    const lock = await this.limits.accountLock(account);
-    if (lock !== null) return { result: 'locked', error: lock };
-
-    const user = await this.users.findByEmail(account);
-    // Always one real bcrypt comparison; a password over 72 bytes can never match (bcrypt would
-    // silently compare only its first 72 bytes).
-    const matches = await this.passwords.verify(input.password, user?.passwordHash ?? this.dummyHash);
-    if (user === null || !matches || user.disabled || !isPasswordLengthValid(input.password)) {
-      await this.limits.recordFailure(account);
-      return { result: 'invalid_credentials', error: new CredentialsRefused(INVALID_CREDENTIALS) };
-    }
-    await this.limits.clearFailures(account);
-
+    // Outside dev with the built-in secret nothing can be issued: refused before the password is
+    // checked, so the answer says nothing about the password and no failure is counted.
     try {
       this.tokens.assertCanIssue();
     } catch (error) {
       return { result: 'issuance_refused', error };
     }
+    const audiences = this.narrowAudiences(input.audience);
+    if (audiences === null) return { result: 'invalid_audience', error: new InvalidAudience() };
+    const account = normaliseEmail(input.email);
+    let attempt: LoginAttempt;
+    try {
+      attempt = await this.limits.beginLogin(account, client.ip);
+    } catch (error) {
+      if (error instanceof TooManyRequests) return { result: 'locked', error };
+      throw error;
+    }
+
+    let user: User | null;
+    let matches: boolean;
+    try {
+      user = await this.users.findByEmail(account);
+      // Always one real bcrypt comparison, against a dummy hash at the same cost for an unknown email.
+      matches = await this.passwords.verify(input.password, user?.passwordHash ?? null, client.closed);
+    } catch (error) {
+      await attempt.abandoned();
+      if (error instanceof PasswordHashingBusy) return { result: 'busy', error };
+      if (error instanceof PasswordWorkAbandoned) return { result: 'abandoned', error };
+      throw error;
+    }
+    if (user === null || !matches || user.disabled) {
+      await attempt.failed();
+      return { result: 'invalid_credentials', error: new CredentialsRefused(INVALID_CREDENTIALS) };
+    }
+    await attempt.succeeded();
+    await this.rehashIfNeeded(user, input.password);
+
     const sessionId = randomUUID();
     const subject = { userId: user.id, sessionId, audiences };
     const refresh = this.tokens.issueRefreshToken(subject);
@@ -124,9 +150,24 @@ export class AuthService implements OnModuleInit {
       audiences,
       refreshTokenHash: hashRefreshToken(refresh.token),
       expiresAt: refresh.expiresAt,
-      ...client,
+      ip: client.ip,
+      userAgent: client.userAgent,
     });
     return { result: 'success', pair: this.pair(user, subject.audiences, this.tokens.issueAccessToken(subject).token, refresh) };
+  }
+
+  /**
+   * A hash made at another cost than BCRYPT_COST is replaced now that the password is known.
+   * The login succeeds whatever happens here: a busy queue or a failure only postpones it.
+   */
+  private async rehashIfNeeded(user: User, password: string): Promise<void> {
+    try {
+      await this.users.rehashIfNeeded(user, password);
+    } catch (error) {
+      if (!(error instanceof PasswordHashingBusy)) {
+        this.logger.warn(`Could not rehash the password of user ${user.id}: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
   }
 
   async refresh(input: RefreshDto, client: ClientInfo): Promise<TokenPair> {
@@ -152,7 +193,8 @@ export class AuthService implements OnModuleInit {
         successorHash: hashRefreshToken(successor.token),
         successorSealed: this.seal.seal(successor.token, claims.sid),
         successorExpiresAt: successor.expiresAt,
-        ...client,
+        ip: client.ip,
+        userAgent: client.userAgent,
       }),
       this.users.findById(claims.sub),
     ]);

@@ -1,0 +1,44 @@
+import type { DomainError } from '@app/errors';
+import { BcryptPool, PasswordHashingBusy, PasswordWorkAbandoned } from './bcrypt-pool.js';
+
+describe('BcryptPool', () => {
+  const pool = new BcryptPool({ threads: 1, maxQueued: 2 });
+  let hash: string;
+  beforeAll(async () => {
+    hash = await pool.hash('a password', 4);
+  });
+  afterAll(() => pool.onModuleDestroy());
+
+  it('refuses work past its queue at once, with 503 and Retry-After, and finishes the work it took', async () => {
+    const running = pool.hash('a password', 10);
+    const queued = [pool.compare('a password', hash), pool.compare('another password', hash)];
+    const refusal = await pool.compare('a password', hash).then(
+      () => null,
+      (error: unknown) => error,
+    );
+    expect(refusal).toBeInstanceOf(PasswordHashingBusy);
+    expect((refusal as DomainError).kind).toBe('unavailable');
+    expect((refusal as DomainError).headers['Retry-After']).toMatch(/^[1-9]\d*$/);
+    expect(await Promise.all(queued)).toEqual([true, false]);
+    expect(await running).toMatch(/^\$2b\$10\$/);
+  });
+
+  it('drops waiting work whose request was closed, without waiting for a thread', async () => {
+    let runningDone = false;
+    const running = pool.hash('a password', 10).then(() => {
+      runningDone = true;
+    });
+    const closed = new AbortController();
+    const dropped = pool.compare('a password', hash, closed.signal);
+    closed.abort();
+    await expect(dropped).rejects.toBeInstanceOf(PasswordWorkAbandoned);
+    expect(runningDone).toBe(false);
+    await running;
+    // The dropped task left the queue: the next one is served.
+    expect(await pool.compare('a password', hash)).toBe(true);
+  });
+
+  it('refuses work for a request already closed', async () => {
+    await expect(pool.compare('a password', hash, AbortSignal.abort())).rejects.toBeInstanceOf(PasswordWorkAbandoned);
+  });
+});
