@@ -128,6 +128,12 @@ function settingsSchema(isDevelopment: boolean): Joi.ObjectSchema {
     LOGIN_MAX_FAILURES: setting(integer().min(1).default(10), 'an integer of at least 1'),
     AUTH_RATE_LIMIT: setting(integer().min(1).default(60), 'an integer of at least 1'),
     TRUST_PROXY: setting(boolean().default(false), BOOLEAN_RANGE),
+    INVITATION_RATE_LIMIT: setting(integer().min(1).default(20), 'an integer of at least 1'),
+    // A week by default; at most a year.
+    INVITATION_EXPIRATION: setting(
+      integer().min(1).max(31_536_000).default(604_800),
+      'an integer number of seconds from 1 to 31536000 (1 year)',
+    ),
     REFRESH_GRACE_SECONDS: setting(integer().min(0).max(60).default(10), 'an integer number of seconds from 0 to 60'),
     LOG_LEVEL: setting(
       Joi.string()
