@@ -176,6 +176,17 @@ describe('GET, PATCH and DELETE /workspaces/:id', () => {
     expect((await call(owner, 'PATCH', `/workspaces/${id}`, { description: 'by the owner' })).status).toBe(200);
   });
 
+  it('answers the whole updated workspace when only some fields change', async () => {
+    const { id, owner } = await team();
+    await call(owner, 'PATCH', `/workspaces/${id}`, { settings: { theme: 'dark' } });
+    const before = await json(await call(owner, 'GET', `/workspaces/${id}`));
+    const response = await call(owner, 'PATCH', `/workspaces/${id}`, { description: 'only this' });
+    expect(response.status).toBe(200);
+    const updated = await json(response);
+    expect(updated).toEqual({ ...before, description: 'only this', updated_at: expect.any(String) });
+    expect(await json(await call(owner, 'GET', `/workspaces/${id}`))).toEqual(updated);
+  });
+
   it('refuses an update by a member or an outsider', async () => {
     const { id, member, outsider } = await team();
     await expectError(await call(member, 'PATCH', `/workspaces/${id}`, { name: 'x' }), 403, NOT_A_MEMBER);

@@ -99,6 +99,20 @@ describe('reading and changing a workspace', () => {
     await expectRefusal(workspaces().update(member.id, id, { name: 'x' }), WorkspaceAccessDenied, 'forbidden');
   });
 
+  it('answers the whole workspace after a change, leaving the fields not given (or undefined) as they were', async () => {
+    const { id, owner } = await team();
+    await workspaces().update(owner.id, id, { settings: { theme: 'dark' } });
+    const before = await workspaces().get(owner.id, id);
+    const updated = await workspaces().update(owner.id, id, {
+      name: undefined,
+      slug: undefined,
+      settings: undefined,
+      description: 'only this',
+    });
+    expect(updated).toEqual({ ...before, description: 'only this', updated_at: expect.any(String) });
+    expect(await workspaces().get(owner.id, id)).toEqual(updated);
+  });
+
   it('refuses renaming to a taken slug, changing nothing', async () => {
     const { id, owner } = await team();
     const other = await workspaces().create(owner.id, { name: uniqueName() });

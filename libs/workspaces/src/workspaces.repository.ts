@@ -155,7 +155,11 @@ function lockedView(manager: EntityManager, workspace: Workspace): LockedWorkspa
     removeMember: async (userId) => {
       await members.delete({ workspaceId, userId });
     },
-    update: async (changes) => manager.getRepository(Workspace).save(Object.assign(workspace, changes)),
+    update: async (changes) => {
+      // A field that is absent or undefined (as in a request DTO's instance) is left as it is.
+      const given = Object.entries(changes).filter(([, value]) => value !== undefined);
+      return manager.getRepository(Workspace).save(Object.assign(workspace, Object.fromEntries(given)));
+    },
     delete: async () => {
       await manager.getRepository(Workspace).delete({ id: workspaceId });
     },
