@@ -1,60 +1,29 @@
-import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
-import { Redis } from 'ioredis';
-import { type RateLimiterAbstract, RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
-import { RateLimitConfig, RedisConfig } from '@app/config';
-import { DomainError } from '@app/errors';
+import { Injectable } from '@nestjs/common';
+import { type RateLimiterAbstract, RateLimiterRes } from 'rate-limiter-flexible';
+import { RateLimitConfig } from '@app/config';
 import { AuthMetrics } from '../../auth-metrics.js';
+import { RateLimiters, toTooManyRequests, TooManyRequests } from './rate-limiters.js';
 
 const ACCOUNT_WINDOW_SECONDS = 15 * 60;
 const ADDRESS_WINDOW_SECONDS = 60;
 
-/** 429 with `Retry-After` (seconds). */
-export class TooManyRequests extends DomainError {
-  constructor(retryAfterSeconds: number) {
-    super('too_many_requests', `Too many requests; retry in ${retryAfterSeconds} seconds`, { 'Retry-After': String(retryAfterSeconds) });
-  }
-}
-
 /**
  * Brute-force protection (rate-limiter-flexible): requests per client address per minute to
  * login/register/refresh (AUTH_RATE_LIMIT), and failed logins per account per 15 minutes
- * (LOGIN_MAX_FAILURES). Counters live in Redis when REDIS_URL is set, so every instance shares
- * them, with an in-process limiter standing in while Redis is unreachable.
+ * (LOGIN_MAX_FAILURES), in the limiters RateLimiters makes (shared through Redis when REDIS_URL is set).
  */
 @Injectable()
-export class AuthRateLimits implements OnModuleDestroy {
-  private readonly logger = new Logger('AuthRateLimits');
-  private readonly redis: Redis | undefined;
+export class AuthRateLimits {
   private readonly perAddress: RateLimiterAbstract;
   private readonly accountFailures: RateLimiterAbstract;
 
   constructor(
     limits: RateLimitConfig,
-    redisConfig: RedisConfig,
+    limiters: RateLimiters,
     private readonly metrics: AuthMetrics,
   ) {
-    if (redisConfig.url !== undefined) {
-      this.redis = new Redis(redisConfig.url, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: false });
-      this.redis.on('error', (error) => this.logger.warn(`Redis: ${error.message}`));
-    }
-    const limiter = (keyPrefix: string, points: number, duration: number): RateLimiterAbstract => {
-      const memory = new RateLimiterMemory({ keyPrefix, points, duration });
-      return this.redis === undefined
-        ? memory
-        : new RateLimiterRedis({
-            storeClient: this.redis,
-            keyPrefix: `gatehouse:${keyPrefix}`,
-            points,
-            duration,
-            insuranceLimiter: memory,
-          });
-    };
-    this.perAddress = limiter('auth-address', limits.authRateLimit, ADDRESS_WINDOW_SECONDS);
-    this.accountFailures = limiter('login-failures', limits.loginMaxFailures, ACCOUNT_WINDOW_SECONDS);
-  }
-
-  async onModuleDestroy(): Promise<void> {
-    await this.redis?.quit().catch(() => undefined);
+    this.perAddress = limiters.create('auth-address', limits.authRateLimit, ADDRESS_WINDOW_SECONDS);
+    this.accountFailures = limiters.create('login-failures', limits.loginMaxFailures, ACCOUNT_WINDOW_SECONDS);
   }
 
   /** Counts one request from `address`; 429 over AUTH_RATE_LIMIT per minute. */
@@ -84,9 +53,4 @@ export class AuthRateLimits implements OnModuleDestroy {
   async clearFailures(account: string): Promise<void> {
     await this.accountFailures.delete(account);
   }
-}
-
-function toTooManyRequests(rejection: unknown): unknown {
-  if (!(rejection instanceof RateLimiterRes)) return rejection;
-  return new TooManyRequests(Math.max(1, Math.ceil(rejection.msBeforeNext / 1000)));
 }
