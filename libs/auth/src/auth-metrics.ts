@@ -5,7 +5,7 @@ import { MetricsRegistry } from '@app/metrics';
 export type LoginResult = 'success' | 'invalid_credentials' | 'locked' | 'invalid_audience' | 'issuance_refused' | 'error';
 /** Why a request's access token was refused (the metric's `reason` label). */
 export type TokenRefusal = 'missing' | 'format' | 'invalid' | 'expired' | 'issuer' | 'revoked' | 'audience';
-export type RateLimit = 'address' | 'account';
+export type RateLimit = 'address' | 'account' | 'invitation';
 
 /** The counters an operator alerts on. Label children are made once: some are on the hot path. */
 @Injectable()
@@ -50,7 +50,7 @@ export class AuthMetrics {
     for (const result of ['success', 'invalid_credentials', 'locked', 'invalid_audience', 'issuance_refused', 'error'] as const) {
       this.logins.labels(result).inc(0);
     }
-    for (const limit of ['address', 'account'] as const) this.rateLimited.labels(limit).inc(0);
+    for (const limit of ['address', 'account', 'invitation'] as const) this.rateLimited.labels(limit).inc(0);
   }
 
   login(result: LoginResult): void {

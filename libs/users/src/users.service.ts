@@ -21,6 +21,16 @@ export class EmailInvalid extends DomainError {
   }
 }
 
+/**
+ * The email as Gatehouse stores and compares it (normalised), or a refusal when it is not a valid
+ * address: the one rule for registration and for anything else addressed by email (invitations).
+ */
+export function validEmail(email: string): string {
+  const normalised = normaliseEmail(email);
+  if (!isEmail(normalised)) throw new EmailInvalid();
+  return normalised;
+}
+
 export class UserNotFound extends DomainError {
   constructor() {
     super('not_found', 'User not found');
@@ -42,8 +52,7 @@ export class UsersService {
 
   /** Creates a user; refused for an invalid email or password, or an email already taken. */
   async create(input: NewUser): Promise<User> {
-    const email = normaliseEmail(input.email);
-    if (!isEmail(email)) throw new EmailInvalid();
+    const email = validEmail(input.email);
     const name = input.name?.trim() || null;
     const passwordHash = await this.passwords.hash(input.password);
     try {

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
-import { IsIn, IsInt, IsNotEmpty, IsObject, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min, ValidateIf } from 'class-validator';
+import { IsIn, IsInt, IsNotEmpty, IsObject, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateIf } from 'class-validator';
 import { type Role, ROLES } from '@app/workspaces';
 
 const SLUG = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
@@ -73,24 +73,6 @@ export class ListWorkspacesQueryDto {
   @IsInt({ message: 'offset must be an integer of at least 0' })
   @Min(0, { message: 'offset must be an integer of at least 0' })
   offset?: number;
-}
-
-export class AddMemberDto {
-  @ApiPropertyOptional({ description: 'The user to add, by email (give this or user_id)' })
-  @IsOptional()
-  @IsString()
-  @IsNotEmpty()
-  email?: string;
-
-  @ApiPropertyOptional({ format: 'uuid', description: 'The user to add, by id (give this or email)' })
-  @IsOptional()
-  @IsUUID('all', { message: 'user_id must be a UUID' })
-  user_id?: string;
-
-  @ApiPropertyOptional({ enum: ROLES, default: 'member' })
-  @IsOptional()
-  @IsIn(ROLES, { message: 'role must be one of owner, admin, member' })
-  role?: Role;
 }
 
 export class ChangeRoleDto {
