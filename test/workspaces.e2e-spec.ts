@@ -317,6 +317,32 @@ describe('disabled users', () => {
       (await json<{ user_id: string; role: string }[]>(await call(by, 'GET', `/workspaces/${id}/members`))).map((m) => [m.user_id, m.role]),
     );
 
+  it('does not count a disabled owner: the only owner who can act cannot leave, but can remove the disabled one', async () => {
+    const { id, owner } = await team();
+    const second = await person();
+    await join(owner, id, second, 'owner');
+    expect(await disable(second)).toBe(true);
+    await expectError(
+      await call(owner, 'DELETE', `/workspaces/${id}/members/${owner.id}`),
+      409,
+      'A workspace must keep at least one owner',
+    );
+    expect(await ownerCount(id)).toBe(2);
+    expect((await call(owner, 'DELETE', `/workspaces/${id}/members/${second.id}`)).status).toBe(204);
+    expect(await ownerCount(id)).toBe(1);
+  });
+
+  it('refuses to make a disabled member an owner (409), leaving the role as it was', async () => {
+    const { id, owner, member } = await team();
+    await disable(member);
+    await expectError(
+      await call(owner, 'PATCH', `/workspaces/${id}/members/${member.id}`, { role: 'owner' }),
+      409,
+      'A disabled user cannot be made owner',
+    );
+    expect((await rolesIn(id, owner))[member.id]).toBe('member');
+  });
+
   it('lets nobody disabled accept an invitation: their token is revoked and their login refused', async () => {
     const { id, owner } = await team();
     const invitee = await person();

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { type User, UsersService } from '@app/users';
+import { type User, UsersRepository, UsersService } from '@app/users';
 import {
+  DisabledOwnerRefused,
   InvitationsService,
   LastOwnerRequired,
   MemberNotFound,
@@ -19,6 +20,7 @@ const services = useTestServices();
 const workspaces = () => services.get(WorkspacesService);
 const join = (byUserId: string, workspaceId: string, who: User, role?: Role) =>
   joinByInvitation(services.get(InvitationsService), byUserId, workspaceId, who, role);
+const disable = (user: User) => services.get(UsersRepository).setDisabled(user.id, true);
 
 const uniqueName = (label = 'Team') => `${label} ${randomUUID().slice(0, 8)}`;
 
@@ -274,5 +276,44 @@ describe('a workspace always keeps an owner', () => {
       expect(refusalsIn(outcomes)).toEqual([expect.any(LastOwnerRequired)]);
       expect(await owners(id, member.id)).toHaveLength(1);
     }
+  });
+});
+
+describe('disabled users and the owner role', () => {
+  it('does not count a disabled owner: the only other owner cannot leave, and can remove the disabled one', async () => {
+    const { id, owner } = await team();
+    const second = await someone();
+    await join(owner.id, id, second, 'owner');
+    await disable(second);
+    await expectRefusal(workspaces().removeMember(owner.id, id, owner.id), LastOwnerRequired, 'conflict');
+    await workspaces().removeMember(owner.id, id, second.id);
+    expect(await owners(id, owner.id)).toEqual([owner.id]);
+  });
+
+  it('refuses a change of role that leaves only disabled owners', async () => {
+    const { id, owner } = await team();
+    const second = await someone();
+    await join(owner.id, id, second, 'owner');
+    await disable(second);
+    // Only the service sees this: a disabled user's tokens are revoked, so it never gets here over HTTP.
+    await expectRefusal(workspaces().changeRole(second.id, id, owner.id, 'member'), LastOwnerRequired, 'conflict');
+    expect((await owners(id, owner.id)).sort()).toEqual([owner.id, second.id].sort());
+  });
+
+  it('still lets one of two owners who can act step down while a third is disabled', async () => {
+    const { id, owner } = await team();
+    const [second, third] = [await someone(), await someone()];
+    await join(owner.id, id, second, 'owner');
+    await join(owner.id, id, third, 'owner');
+    await disable(third);
+    await workspaces().changeRole(owner.id, id, second.id, 'member');
+    await expectRefusal(workspaces().removeMember(owner.id, id, owner.id), LastOwnerRequired, 'conflict');
+  });
+
+  it('refuses to make a disabled member an owner', async () => {
+    const { id, owner, member } = await team();
+    await disable(member);
+    await expectRefusal(workspaces().changeRole(owner.id, id, member.id, 'owner'), DisabledOwnerRefused, 'conflict');
+    expect((await rolesIn(id, owner.id))[member.id]).toBe('member');
   });
 });

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DomainError } from '@app/errors';
 import { isEmail } from 'class-validator';
+import type { EntityManager } from 'typeorm';
 import { PasswordHasher } from './password-hasher.js';
 import { type PublicUser, toPublicUser, type User } from './user.entity.js';
 import { DuplicateEmailError, UsersRepository } from './users.repository.js';
@@ -74,6 +75,14 @@ export class UsersService {
   /** The id of the user with this email (any case), or null: for other domains that refer to a user by email. */
   findIdByEmail(email: string): Promise<string | null> {
     return this.users.findIdByEmail(normaliseEmail(email));
+  }
+
+  /**
+   * The ids among `ids` of users that exist and are not disabled: for other domains' rules about
+   * who may hold a role. `manager`: read inside the caller's transaction, on its connection.
+   */
+  findActiveIds(ids: readonly string[], manager?: EntityManager): Promise<string[]> {
+    return this.users.findActiveIds(ids, manager);
   }
 
   /** The public profiles of the users among `ids` that exist (no password hash), in no particular order. */

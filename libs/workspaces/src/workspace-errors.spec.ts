@@ -1,6 +1,7 @@
 import { DomainError } from '@app/errors';
 import {
   AlreadyMember,
+  DisabledOwnerRefused,
   DisabledUserRefused,
   InvitationNotFound,
   InvitationPending,
@@ -19,6 +20,7 @@ describe('workspace refusals', () => {
     [SlugTaken, 'conflict', 'Slug already taken'],
     [AlreadyMember, 'conflict', 'User is already a member'],
     [MemberNotFound, 'not_found', 'Member not found'],
+    [DisabledOwnerRefused, 'conflict', 'A disabled user cannot be made owner'],
     [InvitationNotFound, 'not_found', 'Invitation not found'],
     [InvitationPending, 'conflict', 'This email already has a pending invitation to this workspace'],
     [DisabledUserRefused, 'forbidden', 'A disabled user cannot accept an invitation'],

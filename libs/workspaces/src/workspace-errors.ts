@@ -47,6 +47,13 @@ export class MemberNotFound extends DomainError {
   }
 }
 
+/** A disabled user is never made an owner (and does not count as one for the last-owner rule). */
+export class DisabledOwnerRefused extends DomainError {
+  constructor() {
+    super('conflict', 'A disabled user cannot be made owner');
+  }
+}
+
 /**
  * No pending invitation with this id for the caller: none at all, another person's, or one that
  * was accepted, declined, revoked or has expired. One answer for all, so ids reveal nothing.

@@ -53,6 +53,8 @@ export interface NewInvitationRow {
  */
 export interface LockedWorkspace {
   readonly workspace: Workspace;
+  /** The transaction the lock is held in, for another domain's service to read its own table on the same connection. */
+  readonly manager: EntityManager;
   roleOf(userId: string): Promise<Role | null>;
   ownerIds(): Promise<string[]>;
   addMember(userId: string, role: Role): Promise<Membership>;
@@ -221,6 +223,7 @@ function lockedView(manager: EntityManager, workspace: Workspace): LockedWorkspa
   const workspaceId = workspace.id;
   return {
     workspace,
+    manager,
     roleOf: async (userId) => (await members.findOneBy({ workspaceId, userId }))?.role ?? null,
     ownerIds: async () =>
       (await members.find({ select: { userId: true }, where: { workspaceId, role: 'owner' } })).map((row) => row.userId),

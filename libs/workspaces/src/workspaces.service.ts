@@ -4,7 +4,14 @@ import { type PublicUser, UsersService } from '@app/users';
 import type { Role } from './roles.js';
 import { slugify } from './slugify.js';
 import { changeLocked, requireOwner, requireRole } from './workspace-access.js';
-import { LastOwnerRequired, MemberNotFound, OwnRoleChangeRefused, SlugTaken, WorkspaceAccessDenied } from './workspace-errors.js';
+import {
+  DisabledOwnerRefused,
+  LastOwnerRequired,
+  MemberNotFound,
+  OwnRoleChangeRefused,
+  SlugTaken,
+  WorkspaceAccessDenied,
+} from './workspace-errors.js';
 import type { Workspace } from './workspace.entities.js';
 import {
   DuplicateSlugError,
@@ -115,7 +122,10 @@ export class WorkspacesService {
       if (memberId === userId) throw new OwnRoleChangeRefused();
       // Only an owner touches an owner, or hands out admin or owner.
       if (current === 'owner' || role !== 'member') requireOwner(actorRole);
-      if (current === 'owner' && role !== 'owner') await this.requireAnotherOwner(locked, memberId);
+      if (role === 'owner' && current !== 'owner' && (await this.users.findActiveIds([memberId], locked.manager)).length === 0) {
+        throw new DisabledOwnerRefused();
+      }
+      if (current === 'owner' && role !== 'owner') await this.requireAnotherActiveOwner(locked, memberId);
       await locked.setRole(memberId, role);
     });
     return this.member(workspaceId, memberId);
@@ -129,15 +139,19 @@ export class WorkspacesService {
       if (current === null) throw new MemberNotFound();
       if (current === 'owner') {
         requireOwner(actorRole);
-        await this.requireAnotherOwner(locked, memberId);
+        await this.requireAnotherActiveOwner(locked, memberId);
       }
       await locked.removeMember(memberId);
     });
   }
 
-  /** Refuses a change that leaves no owner but `leavingOwnerId`. */
-  private async requireAnotherOwner(locked: LockedWorkspace, leavingOwnerId: string): Promise<void> {
-    if ((await locked.ownerIds()).every((ownerId) => ownerId === leavingOwnerId)) throw new LastOwnerRequired();
+  /**
+   * Refuses a change that leaves no owner but `leavingOwnerId` who can act: a disabled owner does
+   * not count. Asked on the lock's own connection, so it takes no second one from the pool.
+   */
+  private async requireAnotherActiveOwner(locked: LockedWorkspace, leavingOwnerId: string): Promise<void> {
+    const others = (await locked.ownerIds()).filter((ownerId) => ownerId !== leavingOwnerId);
+    if ((await this.users.findActiveIds(others, locked.manager)).length === 0) throw new LastOwnerRequired();
   }
 
   private async member(workspaceId: string, memberId: string): Promise<MemberView> {

@@ -96,7 +96,10 @@ export class WorkspacesController {
   @ApiOperation({ summary: "Change a member's role (admin; only an owner changes an owner or grants admin or owner)" })
   @ApiOkResponse({ type: MemberResponse })
   @ApiNotFoundResponse({ type: ErrorResponse, description: 'Member not found (not in this workspace)' })
-  @ApiConflictResponse({ type: ErrorResponse, description: 'A workspace must keep at least one owner' })
+  @ApiConflictResponse({
+    type: ErrorResponse,
+    description: 'A workspace must keep at least one owner (who is not disabled), or A disabled user cannot be made owner',
+  })
   changeRole(
     @CurrentPrincipal() principal: Principal,
     @Param('id', uuid()) id: string,
@@ -111,7 +114,7 @@ export class WorkspacesController {
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiNoContentResponse({ description: 'Removed (or left)' })
   @ApiNotFoundResponse({ type: ErrorResponse, description: 'Member not found (not in this workspace)' })
-  @ApiConflictResponse({ type: ErrorResponse, description: 'A workspace must keep at least one owner' })
+  @ApiConflictResponse({ type: ErrorResponse, description: 'A workspace must keep at least one owner (who is not disabled)' })
   removeMember(
     @CurrentPrincipal() principal: Principal,
     @Param('id', uuid()) id: string,
