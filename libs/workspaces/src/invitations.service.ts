@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { WorkspacesConfig } from '@app/config';
 import { UsersService, validEmail } from '@app/users';
-import type { Role } from './roles.js';
+import { type Role, ROLE_RANK } from './roles.js';
 import { changeLocked, requireOwner, requireRole } from './workspace-access.js';
 import { AlreadyMember, DisabledUserRefused, InvitationNotFound, InvitationPending, WorkspaceAccessDenied } from './workspace-errors.js';
 import { type Invitation, WorkspacesRepository } from './workspaces.repository.js';
@@ -67,7 +67,7 @@ export class InvitationsService {
   /** The workspace's open invitations, for its admins. */
   async pending(userId: string, workspaceId: string): Promise<InvitationView[]> {
     const role = await this.workspaces.roleOf(workspaceId, userId);
-    if (role === null || role === 'member') throw new WorkspaceAccessDenied();
+    if (role === null || ROLE_RANK[role] < ROLE_RANK.admin) throw new WorkspaceAccessDenied();
     return (await this.workspaces.listOpenInvitations(workspaceId)).map(invitationView);
   }
 
