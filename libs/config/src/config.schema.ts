@@ -172,6 +172,12 @@ function settingsSchema(isDevelopment: boolean): Joi.ObjectSchema {
         'proxies.ignored': '"{{#entry}}" is not an IP address or CIDR, so it is ignored',
       },
     ),
+    INVITATION_RATE_LIMIT: setting(integer().min(1).default(20), 'an integer of at least 1'),
+    // A week by default; at most a year.
+    INVITATION_EXPIRATION: setting(
+      integer().min(1).max(31_536_000).default(604_800),
+      'an integer number of seconds from 1 to 31536000 (1 year)',
+    ),
     REFRESH_GRACE_SECONDS: setting(integer().min(0).max(60).default(10), 'an integer number of seconds from 0 to 60'),
     SESSION_MAX_LIFETIME: setting(
       integer().min(60).max(MAX_SESSION_LIFETIME).default(31_536_000),

@@ -80,7 +80,12 @@ export function loadGatehouseConfig(env: Environment = process.env): ConfigResul
   const config: GatehouseConfig = {
     security,
     accounts: { bcryptCost: valid.BCRYPT_COST, allowRegistration: valid.ALLOW_REGISTRATION },
-    rateLimits: { loginMaxFailures: valid.LOGIN_MAX_FAILURES, authRateLimit: valid.AUTH_RATE_LIMIT },
+    rateLimits: {
+      loginMaxFailures: valid.LOGIN_MAX_FAILURES,
+      authRateLimit: valid.AUTH_RATE_LIMIT,
+      invitationRateLimit: valid.INVITATION_RATE_LIMIT,
+    },
+    workspaces: { invitationExpiration: valid.INVITATION_EXPIRATION },
     http: {
       port: valid.PORT,
       host: valid.HOST,
@@ -111,6 +116,8 @@ interface ValidSettings {
   ALLOW_REGISTRATION: boolean;
   LOGIN_MAX_FAILURES: number;
   AUTH_RATE_LIMIT: number;
+  INVITATION_RATE_LIMIT: number;
+  INVITATION_EXPIRATION: number;
   PORT: number;
   HOST: string;
   TRUST_PROXY: TrustedProxies;
