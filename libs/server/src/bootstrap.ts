@@ -110,6 +110,10 @@ function configureHttp(app: NestFastifyApplication, config: GatehouseConfig): vo
         styleSrc: ["'self'", "'unsafe-inline'"],
         imgSrc: ["'self'", 'data:'],
         scriptSrc: ["'self'", "'unsafe-inline'"],
+        // helmet's default upgrade-insecure-requests sends /docs's own assets to https:// when
+        // the page came over plain HTTP (any host but localhost): a blank page. Behind TLS the
+        // assets are fetched over https:// anyway, as their URLs are relative.
+        upgradeInsecureRequests: null,
       },
     },
   });
