@@ -1,9 +1,9 @@
 # syntax=docker/dockerfile:1
-# Build stage: install everything but the optional embedded PostgreSQL, compile TypeScript.
+# Build stage: install everything (the type check needs embedded-postgres's types), compile TypeScript.
 FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --omit=optional --ignore-scripts --no-audit --no-fund
+RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json nest-cli.json ./
 COPY apps ./apps
 COPY libs ./libs

@@ -1,10 +1,9 @@
-// The container image, as far as a machine without a Docker engine can test it: the runtime
-// stage's file set is built in a temporary directory by following the Dockerfile's own steps
-// (its ENV, WORKDIR, COPY and RUN lines; the build stage's /app/dist is this checkout's dist,
-// which `npm test` has just built), then `gatehouse start` runs from it as the image's
-// ENTRYPOINT and CMD would, against a throwaway database, and the image's HEALTHCHECK command
-// runs against it. A Dockerfile step this test does not know fails it, so it cannot silently
-// drift from the Dockerfile.
+// The container image, as far as a machine without a Docker engine can test it: the image is
+// built in a temporary directory by following the Dockerfile's own steps, stage by stage (its
+// FROM, ENV, WORKDIR, COPY and RUN lines; each stage's /app is a directory of its own), then
+// `gatehouse start` runs from the runtime stage's file set as the image's ENTRYPOINT and CMD
+// would, against a throwaway database, and the image's HEALTHCHECK command runs against it.
+// A Dockerfile step this test does not know fails it, so it cannot drift from the Dockerfile.
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -19,8 +18,11 @@ import { testDatabaseUrl } from './support/platform.js';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const run = promisify(execFile);
 
-interface RuntimeStage {
+interface Stage {
+  name: string;
   image: string;
+  /** This stage's /app. */
+  dir: string;
   env: Record<string, string>;
   user: string | undefined;
   healthcheck: string | undefined;
@@ -40,21 +42,37 @@ function instructions(dockerfile: string): { keyword: string; args: string }[] {
     });
 }
 
+/** Runs an `npm` command of a RUN line in a stage's /app, from this machine's npm cache where it can. */
+async function npm(step: string, cwd: string): Promise<void> {
+  const environment = { ...process.env };
+  delete environment.NODE_OPTIONS;
+  const args = step.split(' ').slice(1);
+  if (args[0] === 'ci') args.push('--prefer-offline');
+  await run('npm', args, { cwd, env: environment, maxBuffer: 64 * 1024 * 1024 });
+}
+
 /**
- * Follows the runtime stage's steps into `target` (the image's WORKDIR), the way `docker build`
- * would, and returns what the image would run.
+ * Follows the Dockerfile's stages into directories under `workspace`, the way `docker build`
+ * would, and returns the last stage: the image.
  */
-async function buildRuntimeStage(target: string): Promise<RuntimeStage> {
-  const all = instructions(readFileSync(join(root, 'Dockerfile'), 'utf8'));
-  const start = all.findIndex(({ keyword, args }) => keyword === 'FROM' && / AS runtime$/i.test(args));
-  if (start < 0) throw new Error('The Dockerfile has no stage named runtime');
-  const stage: RuntimeStage = { image: all[start].args.split(' ')[0], env: {}, user: undefined, healthcheck: undefined, command: [] };
+async function buildImage(workspace: string): Promise<Stage> {
+  const stages = new Map<string, Stage>();
+  let stage: Stage | undefined;
   let entrypoint: string[] = [];
   let cmd: string[] = [];
-  for (const { keyword, args } of all.slice(start + 1)) {
+  for (const { keyword, args } of instructions(readFileSync(join(root, 'Dockerfile'), 'utf8'))) {
+    if (keyword === 'FROM') {
+      const [image, as, name] = args.split(' ');
+      if (as?.toUpperCase() !== 'AS' || name === undefined) throw new Error(`FROM ${args}: every stage needs a name`);
+      stage = { name, image, dir: join(workspace, name), env: {}, user: undefined, healthcheck: undefined, command: [] };
+      mkdirSync(stage.dir);
+      stages.set(name, stage);
+      entrypoint = [];
+      cmd = [];
+      continue;
+    }
+    if (stage === undefined) throw new Error(`${keyword} before FROM`);
     switch (keyword) {
-      case 'FROM':
-        throw new Error('The runtime stage must be the last one');
       case 'ENV':
         for (const pair of args.split(/\s+/)) {
           const [name, value] = pair.split('=');
@@ -62,39 +80,30 @@ async function buildRuntimeStage(target: string): Promise<RuntimeStage> {
         }
         break;
       case 'WORKDIR':
-        if (args !== '/app') throw new Error(`WORKDIR ${args}: this test builds the file set of /app`);
+        if (args !== '/app') throw new Error(`WORKDIR ${args}: this test builds /app`);
         break;
       case 'COPY': {
         const parts = args.split(' ');
-        const destination = join(target, parts.pop()!);
-        if (parts[0] === '--from=build') {
-          // The build stage runs `npm run build` in /app: its /app/dist is this checkout's dist.
-          if (parts.length !== 2 || !parts[1].startsWith('/app/')) throw new Error(`COPY ${args}: unknown build-stage source`);
-          cpSync(join(root, parts[1].slice('/app/'.length)), destination, { recursive: true });
+        const destination = join(stage.dir, parts.pop()!);
+        const from = /^--from=(\S+)$/.exec(parts[0]);
+        if (from) {
+          const source = stages.get(from[1]);
+          if (source === undefined || parts.length !== 2 || !parts[1].startsWith('/app/')) throw new Error(`COPY ${args}: unknown source`);
+          cpSync(join(source.dir, parts[1].slice('/app/'.length)), destination, { recursive: true });
         } else {
-          for (const source of parts) {
-            const into = parts.length > 1 || args.endsWith('/') ? join(destination, source) : destination;
+          for (const path of parts) {
+            const into = parts.length > 1 || args.endsWith('/') ? join(destination, path) : destination;
             mkdirSync(dirname(into), { recursive: true });
-            cpSync(join(root, source), into, { recursive: true });
+            cpSync(join(root, path), into, { recursive: true });
           }
         }
         break;
       }
       case 'RUN':
         for (const step of args.split('&&').map((part) => part.trim())) {
-          if (/^npm ci( |$)/.test(step)) {
-            // From this machine's npm cache where it can: the registry is the same.
-            const environment = { ...process.env };
-            delete environment.NODE_OPTIONS;
-            await run('npm', [...step.split(' ').slice(1), '--prefer-offline'], {
-              cwd: target,
-              env: environment,
-              maxBuffer: 16 * 1024 * 1024,
-            });
-          } else if (step !== 'npm cache clean --force') {
-            // (Emptying the npm cache is skipped: it is this machine's cache, not an image layer's.)
-            throw new Error(`RUN ${step}: a step this test does not know; teach it here`);
-          }
+          if (/^npm (ci|run build)( |$)/.test(step)) await npm(step, stage.dir);
+          // Emptying the npm cache is skipped: here it is this machine's cache, not a layer's.
+          else if (step !== 'npm cache clean --force') throw new Error(`RUN ${step}: a step this test does not know; teach it here`);
         }
         break;
       case 'USER':
@@ -105,9 +114,11 @@ async function buildRuntimeStage(target: string): Promise<RuntimeStage> {
         break;
       case 'ENTRYPOINT':
         entrypoint = JSON.parse(args) as string[];
+        stage.command = [...entrypoint, ...cmd];
         break;
       case 'CMD':
         cmd = JSON.parse(args) as string[];
+        stage.command = [...entrypoint, ...cmd];
         break;
       case 'EXPOSE':
         break;
@@ -115,7 +126,7 @@ async function buildRuntimeStage(target: string): Promise<RuntimeStage> {
         throw new Error(`${keyword} ${args}: an instruction this test does not know; teach it here`);
     }
   }
-  stage.command = [...entrypoint, ...cmd];
+  if (stage === undefined) throw new Error('The Dockerfile has no stage');
   return stage;
 }
 
@@ -127,9 +138,10 @@ function sizeOf(path: string): number {
   return readdirSync(path).reduce((total, name) => total + sizeOf(join(path, name)), 0);
 }
 
-describe('the container image (the runtime stage built from the Dockerfile, run without Docker)', () => {
+describe('the container image (built by following the Dockerfile, run without Docker)', () => {
+  let workspace: string;
   let appDir: string;
-  let stage: RuntimeStage;
+  let stage: Stage;
   let databaseName: string;
   let databaseUrl: string;
   let server: ChildProcess | undefined;
@@ -167,8 +179,9 @@ describe('the container image (the runtime stage built from the Dockerfile, run 
   };
 
   beforeAll(async () => {
-    appDir = mkdtempSync(join(tmpdir(), 'gatehouse-image-'));
-    stage = await buildRuntimeStage(appDir);
+    workspace = mkdtempSync(join(tmpdir(), 'gatehouse-image-'));
+    stage = await buildImage(workspace);
+    appDir = stage.dir;
 
     databaseName = `gatehouse_image_${process.pid}_${Date.now()}`;
     const admin = new pg.Client({ connectionString: testDatabaseUrl() });
@@ -198,7 +211,7 @@ describe('the container image (the runtime stage built from the Dockerfile, run 
       child.stderr.on('data', collect);
       child.on('exit', (code) => reject(new Error(`gatehouse start exited with ${code}:\n${serverOutput}`)));
     });
-  }, 300_000);
+  }, 900_000); // Building runs two `npm ci` and the TypeScript build: minutes on a small machine.
 
   afterAll(async () => {
     if (server?.exitCode === null) {
@@ -210,10 +223,11 @@ describe('the container image (the runtime stage built from the Dockerfile, run 
       await admin.connect();
       await admin.query(`DROP DATABASE IF EXISTS ${databaseName} WITH (FORCE)`).finally(() => admin.end());
     }
-    if (appDir !== undefined) rmSync(appDir, { recursive: true, force: true });
+    if (workspace !== undefined) rmSync(workspace, { recursive: true, force: true });
   });
 
   it('is based on Node.js 24 and runs as the unprivileged node user', () => {
+    expect(stage.name).toBe('runtime');
     expect(stage.image).toMatch(/^node:24(\.|-)/);
     expect(stage.user).toBe('node');
     expect(stage.command).toEqual(['node', 'bin/gatehouse.js', 'start']);

@@ -305,6 +305,11 @@ describe('placeholders copied from an example file', () => {
       'DATABASE_URL: its password is a placeholder from an example; allowed: a postgres:// or postgresql:// URL, or unset for the embedded PostgreSQL',
     ],
     [
+      'DATABASE_URL',
+      'postgresql://gatehouse:PASSWORD@postgres.internal:5432/gatehouse',
+      'DATABASE_URL: its password is a placeholder from an example; allowed: a postgres:// or postgresql:// URL, or unset for the embedded PostgreSQL',
+    ],
+    [
       'REDIS_URL',
       'rediss://default:replace-me@cache.internal:6380',
       'REDIS_URL: its password is a placeholder from an example; allowed: a redis:// or rediss:// URL, or unset for in-process counters',
@@ -317,6 +322,7 @@ describe('placeholders copied from an example file', () => {
   it.each([
     ['DATABASE_URL', 'postgresql://gatehouse:gatehouse@postgres:5432/gatehouse', PROD],
     ['DATABASE_URL', 'postgres://postgres@127.0.0.1:5432/postgres', PROD],
+    ['DATABASE_URL', 'postgresql://app:password-manager-made-Vq3xT9pLm2@db/app', PROD],
     ['DATABASE_URL', 'postgresql://gatehouse:change-me@localhost/gatehouse', DEV],
     ['REDIS_URL', 'redis://redis:6379', PROD],
   ])('accepts %s=%s', (variable, url, base) => {

@@ -26,13 +26,16 @@ const PLACEHOLDER_WORDS = [
   'gatehousesecretgenerate',
 ];
 
+/** Whole values that only name what belongs there (`PASSWORD` in `postgresql://app:PASSWORD@db/app`). */
+const PLACEHOLDER_VALUES = ['password', 'passwd', 'secret', 'changeit', 'todo', 'tbd', 'xxx', 'xxxxxxxx'];
+
 /** A template left unfilled: `<jwt-secret>`, `${JWT_SECRET}`, `$(gatehouse secret generate)`, `{{ secret }}`. */
 const TEMPLATE = /^\s*(<[^<>]*>|\$\{[^}]*\}|\$\([^)]*\)|\{\{[^}]*\}\})\s*$/;
 
 export function isPlaceholder(value: string): boolean {
   if (TEMPLATE.test(value)) return true;
   const letters = value.toLowerCase().replace(/[^a-z0-9]/g, '');
-  return PLACEHOLDER_WORDS.some((word) => letters.includes(word));
+  return PLACEHOLDER_VALUES.includes(letters) || PLACEHOLDER_WORDS.some((word) => letters.includes(word));
 }
 
 /** Whether the password of a URL (`postgresql://user:change-me@host/db`) is a placeholder. */
