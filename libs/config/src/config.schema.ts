@@ -119,6 +119,13 @@ function settingsSchema(isDevelopment: boolean): Joi.ObjectSchema {
     ),
     GATEHOUSE_DATA_DIR: setting(Joi.string().trim().default('.data'), 'a directory path'),
     REDIS_URL: setting(Joi.string().uri({ scheme: ['redis', 'rediss'] }), 'a redis:// or rediss:// URL, or unset for in-process counters'),
+    REDIS_KEY_PREFIX: setting(
+      Joi.string()
+        .pattern(/^[A-Za-z0-9_:.{}-]{1,64}$/)
+        .default('gatehouse:'),
+      '1 to 64 letters, digits, _ : . - and curly braces',
+      { 'string.pattern.base': '{{json(#value)}} is not a key prefix' },
+    ),
     PORT: setting(integer().min(0).max(65_535).default(3000), 'an integer from 0 to 65535'),
     HOST: setting(Joi.string().trim().default('127.0.0.1'), 'a host name or IP address'),
     BCRYPT_COST: isDevelopment

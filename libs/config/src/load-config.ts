@@ -88,7 +88,7 @@ export function loadGatehouseConfig(env: Environment = process.env): ConfigResul
       metricsPort: valid.METRICS_PORT,
     },
     database: { url: valid.DATABASE_URL, dataDir: valid.GATEHOUSE_DATA_DIR },
-    redis: { url: valid.REDIS_URL },
+    redis: { url: valid.REDIS_URL, keyPrefix: valid.REDIS_KEY_PREFIX },
     warnings,
   };
   return { ok: true, config };
@@ -116,6 +116,7 @@ interface ValidSettings {
   DATABASE_URL?: string;
   GATEHOUSE_DATA_DIR: string;
   REDIS_URL?: string;
+  REDIS_KEY_PREFIX: string;
 }
 
 /** Like `loadGatehouseConfig`, but throws a `ConfigValidationError` listing every problem. */

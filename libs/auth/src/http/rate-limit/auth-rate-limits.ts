@@ -1,4 +1,4 @@
-import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { Redis } from 'ioredis';
 import { type RateLimiterAbstract, RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { RateLimitConfig, RedisConfig } from '@app/config';
@@ -7,6 +7,8 @@ import { AuthMetrics } from '../../auth-metrics.js';
 
 const ACCOUNT_WINDOW_SECONDS = 15 * 60;
 const ADDRESS_WINDOW_SECONDS = 60;
+/** A Redis command that gets no answer within this fails, and the in-process counters answer instead. */
+export const REDIS_COMMAND_TIMEOUT_MS = 500;
 
 /** 429 with `Retry-After` (seconds). */
 export class TooManyRequests extends DomainError {
@@ -22,7 +24,7 @@ export class TooManyRequests extends DomainError {
  * them, with an in-process limiter standing in while Redis is unreachable.
  */
 @Injectable()
-export class AuthRateLimits implements OnModuleDestroy {
+export class AuthRateLimits implements OnApplicationShutdown {
   private readonly logger = new Logger('AuthRateLimits');
   private readonly redis: Redis | undefined;
   private readonly perAddress: RateLimiterAbstract;
@@ -34,7 +36,14 @@ export class AuthRateLimits implements OnModuleDestroy {
     private readonly metrics: AuthMetrics,
   ) {
     if (redisConfig.url !== undefined) {
-      this.redis = new Redis(redisConfig.url, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: false });
+      // A command fails fast instead of waiting on a Redis that is down or frozen, so the
+      // in-process limiter stands in at once.
+      this.redis = new Redis(redisConfig.url, {
+        enableOfflineQueue: false,
+        maxRetriesPerRequest: 0,
+        commandTimeout: REDIS_COMMAND_TIMEOUT_MS,
+        lazyConnect: false,
+      });
       this.redis.on('error', (error) => this.logger.warn(`Redis: ${error.message}`));
     }
     const limiter = (keyPrefix: string, points: number, duration: number): RateLimiterAbstract => {
@@ -43,7 +52,7 @@ export class AuthRateLimits implements OnModuleDestroy {
         ? memory
         : new RateLimiterRedis({
             storeClient: this.redis,
-            keyPrefix: `gatehouse:${keyPrefix}`,
+            keyPrefix: `${redisConfig.keyPrefix}${keyPrefix}`,
             points,
             duration,
             insuranceLimiter: memory,
@@ -53,7 +62,8 @@ export class AuthRateLimits implements OnModuleDestroy {
     this.accountFailures = limiter('login-failures', limits.loginMaxFailures, ACCOUNT_WINDOW_SECONDS);
   }
 
-  async onModuleDestroy(): Promise<void> {
+  /** After the HTTP server has finished its in-flight requests. */
+  async onApplicationShutdown(): Promise<void> {
     await this.redis?.quit().catch(() => undefined);
   }
 
