@@ -1,4 +1,5 @@
-import { Injectable, type OnModuleDestroy } from '@nestjs/common';
+import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { DomainError } from '@app/errors';
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
@@ -22,6 +23,13 @@ parentPort.on('message', ({ id, operation, password, saltOrHash }) => {
 });
 `;
 
+/** 503 for hashing asked of a pool that has stopped (the process is shutting down). */
+export class HashingStopped extends DomainError {
+  constructor() {
+    super('unavailable', 'The server is shutting down; retry in 1 second', { 'Retry-After': '1' });
+  }
+}
+
 interface Task {
   id: number;
   operation: 'hash' | 'compare';
@@ -34,13 +42,14 @@ interface Task {
 /**
  * bcrypt off the event loop, on one low-priority worker thread per core, started on first use. Under a login flood
  * the hashing uses the spare CPU, and requests that need none (a guarded route) keep their
- * latency.
+ * latency. Every task is settled: hashed, failed, or refused when the pool stops.
  */
 @Injectable()
-export class BcryptPool implements OnModuleDestroy {
+export class BcryptPool implements OnApplicationShutdown {
   private readonly workers: { worker: Worker; busy: Task | undefined }[] = [];
   private readonly queue: Task[] = [];
   private nextId = 0;
+  private stopped = false;
 
   /** Workers start on the first hash or comparison: a process that never hashes (most CLI commands) starts none. */
   private start(): void {
@@ -60,6 +69,11 @@ export class BcryptPool implements OnModuleDestroy {
         slot.busy?.reject(error);
         slot.busy = undefined;
       });
+      // A worker that ends (terminated at shutdown, or crashed) leaves no task waiting for it.
+      worker.on('exit', () => {
+        slot.busy?.reject(new HashingStopped());
+        slot.busy = undefined;
+      });
       this.workers.push(slot);
     }
   }
@@ -72,11 +86,18 @@ export class BcryptPool implements OnModuleDestroy {
     return this.run('compare', password, hash) as Promise<boolean>;
   }
 
-  async onModuleDestroy(): Promise<void> {
+  /**
+   * Nest calls this after the HTTP server has finished its in-flight requests (and their
+   * hashing): the workers stop, and anything still asked of the pool is refused, never left waiting.
+   */
+  async onApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    for (const task of this.queue.splice(0)) task.reject(new HashingStopped());
     await Promise.all(this.workers.map(({ worker }) => worker.terminate()));
   }
 
   private run(operation: Task['operation'], password: string, saltOrHash: string | number): Promise<string | boolean> {
+    if (this.stopped) return Promise.reject(new HashingStopped());
     if (this.workers.length === 0) this.start();
     return new Promise((resolve, reject) => {
       this.queue.push({ id: this.nextId++, operation, password, saltOrHash, resolve, reject });
