@@ -64,12 +64,37 @@ describe('refresh rotation', () => {
     expect((row!.refresh_token_hash as Buffer).length).toBe(32);
   });
 
-  it('answers a retry of a just-rotated token 401 within the grace window, keeping the session', async () => {
+  it('answers a retry of a just-rotated token within the grace window with the same successor and a working access token', async () => {
+    // The client's first refresh succeeded on the server, but its answer was lost.
+    const pair = await signIn(base);
+    const lost = await json(await refresh(pair.refresh_token));
+    const retried = await refresh(pair.refresh_token);
+    expect(retried.status).toBe(200);
+    const again = await json(retried);
+    expect(again.refresh_token).toBe(lost.refresh_token);
+    expect(again.access_token).not.toBe(lost.access_token);
+    expect(decode(again.access_token).payload.sid).toBe(decode(pair.access_token).payload.sid);
+    expect(again.refresh_expires_in).toBeGreaterThan(0);
+    expect((await me(again.access_token)).status).toBe(200);
+    expect((await me(lost.access_token)).status).toBe(200);
+    // The successor goes on working, once: the chain continues from it.
+    const next = await json(await refresh(again.refresh_token));
+    expect((await me(next.access_token)).status).toBe(200);
+  });
+
+  it('never answers a retry with a revoked session', async () => {
     const pair = await signIn(base);
     const next = await json(await refresh(pair.refresh_token));
-    await expectError(await refresh(pair.refresh_token), 401, 'Refresh token already used');
-    expect((await me(next.access_token)).status).toBe(200);
-    expect((await refresh(next.refresh_token)).status).toBe(200);
+    expect((await request(base, 'POST', '/auth/logout', { token: next.access_token })).status).toBe(204);
+    await expectError(await refresh(pair.refresh_token), 401, 'Session revoked');
+  });
+
+  it('refuses a retry of a token two rotations old, within the grace window too, as a replay', async () => {
+    const pair = await signIn(base);
+    const second = await json(await refresh(pair.refresh_token));
+    const third = await json(await refresh(second.refresh_token));
+    await expectError(await refresh(pair.refresh_token), 401, 'Refresh token reuse detected; the session has been revoked');
+    await expectError(await me(third.access_token), 401, 'Token revoked');
   });
 
   it('rejects a reused refresh token after the grace window and revokes the whole session', async () => {
@@ -83,14 +108,14 @@ describe('refresh rotation', () => {
     expect((await storedSession(decode(pair.access_token).payload.sid as string))!.revoked_reason).toBe('reuse_detected');
   });
 
-  it('yields at most one successor from concurrent refreshes of one token', async () => {
+  it('gives concurrent refreshes of one token one successor, the same for all of them', async () => {
     const pair = await signIn(base);
     const responses = await Promise.all(Array.from({ length: 10 }, () => refresh(pair.refresh_token)));
-    const statuses = responses.map((response) => response.status);
-    expect(statuses.filter((status) => status === 200)).toHaveLength(1);
-    expect(statuses.filter((status) => status === 401)).toHaveLength(9);
-    const winner = await json(responses[statuses.indexOf(200)]);
-    expect((await me(winner.access_token)).status).toBe(200);
+    expect(responses.map((response) => response.status)).toEqual(Array(10).fill(200));
+    const bodies = await Promise.all(responses.map((response) => json(response)));
+    expect(new Set(bodies.map((body) => body.refresh_token)).size).toBe(1);
+    for (const body of bodies) expect((await me(body.access_token)).status).toBe(200);
+    expect((await refresh(bodies[0].refresh_token)).status).toBe(200);
   });
 
   it('answers an expired refresh token 401 Refresh token expired', async () => {
@@ -113,6 +138,39 @@ describe('refresh rotation', () => {
       400,
       /property sid should not exist/,
     );
+  });
+});
+
+describe('the absolute session lifetime (SESSION_MAX_LIFETIME)', () => {
+  let bounded: RunningPlatform;
+  beforeAll(async () => {
+    bounded = await startTestPlatform({
+      PLATFORM_JWT_SECRET: TEST_SECRET,
+      JWT_ISSUER: TEST_ISSUER,
+      JWT_REFRESH_TOKEN_EXPIRATION: '3600',
+      SESSION_MAX_LIFETIME: '120',
+    });
+  });
+  afterAll(() => bounded.close());
+
+  it('bounds every refresh token of a session by its login, however often it is refreshed', async () => {
+    const pair = await signIn(bounded.url);
+    const authTime = decode(pair.refresh_token).payload.auth_time as number;
+    expect(decode(pair.refresh_token).payload.exp).toBe(authTime + 120);
+    expect(pair.refresh_expires_in).toBe(120);
+    await sleep(1100);
+    const next = await json(await request(bounded.url, 'POST', '/auth/refresh', { body: { refresh_token: pair.refresh_token } }));
+    expect(decode(next.refresh_token).payload).toMatchObject({ auth_time: authTime, exp: authTime + 120 });
+    expect(next.refresh_expires_in).toBeLessThan(120);
+    const row = await storedSession(decode(pair.access_token).payload.sid as string);
+    expect((row!.expires_at as Date).getTime()).toBe((authTime + 120) * 1000);
+  });
+
+  it('refuses to refresh a session that has lived its absolute lifetime', async () => {
+    const pair = await signIn(bounded.url);
+    const now = Math.floor(Date.now() / 1000);
+    const old = withClaims(pair.refresh_token, { auth_time: now - 121, iat: now - 10, exp: now + 100 });
+    await expectError(await request(bounded.url, 'POST', '/auth/refresh', { body: { refresh_token: old } }), 401, 'Refresh token expired');
   });
 });
 
@@ -255,6 +313,41 @@ describe('revocation across instances', () => {
       await expectError(await me(pair.access_token, late.url), 401, 'Token revoked');
     } finally {
       await late.close();
+    }
+  });
+
+  it('still holds after JWT_ACCESS_TOKEN_EXPIRATION is lowered below the age of the revocation', async () => {
+    // Issued under the default 30-day lifetime, revoked two hours ago (as far as the table says).
+    const pair = await signIn(base);
+    await request(base, 'POST', '/auth/logout', { token: pair.access_token });
+    const client = new pg.Client({ connectionString: testDatabaseUrl() });
+    await client.connect();
+    try {
+      await client.query(`UPDATE sessions SET revoked_at = now() - interval '2 hours' WHERE id = $1`, [
+        decode(pair.access_token).payload.sid,
+      ]);
+    } finally {
+      await client.end();
+    }
+    // An instance configured for one-hour tokens keeps revocations for an hour: the token's
+    // session is not in its set, but a 30-day token is not one it accepts any more.
+    const lowered = await startTestPlatform({
+      PLATFORM_JWT_SECRET: TEST_SECRET,
+      JWT_ISSUER: TEST_ISSUER,
+      JWT_ACCESS_TOKEN_EXPIRATION: '3600',
+    });
+    try {
+      await expectError(await me(pair.access_token, lowered.url), 401, 'Token expired');
+      // A token of today's lifetime works there, and a live session's old token is refreshed into one.
+      const fresh = await signIn(lowered.url);
+      expect(decode(fresh.access_token).payload.exp).toBe((decode(fresh.access_token).payload.iat as number) + 3600);
+      expect((await me(fresh.access_token, lowered.url)).status).toBe(200);
+      const live = await signIn(base);
+      await expectError(await me(live.access_token, lowered.url), 401, 'Token expired');
+      const refreshed = await json(await request(lowered.url, 'POST', '/auth/refresh', { body: { refresh_token: live.refresh_token } }));
+      expect((await me(refreshed.access_token, lowered.url)).status).toBe(200);
+    } finally {
+      await lowered.close();
     }
   });
 });

@@ -1,5 +1,6 @@
 import jwt from 'jsonwebtoken';
 import { randomUUID } from 'node:crypto';
+import { type IncomingHttpHeaders, request as httpRequest } from 'node:http';
 import type { RunningPlatform } from '@app/server';
 import {
   decode,
@@ -21,7 +22,27 @@ import { expectError } from './support/responses.js';
 const CHALLENGE = 'Bearer realm="gatehouse"';
 const invalidToken = (description: string) => `${CHALLENGE}, error="invalid_token", error_description="${description}"`;
 
+const LOGIN_PASSWORD_TOO_LONG =
+  "password must be at most 72 bytes long (72 bytes is bcrypt's limit; non-ASCII characters take several bytes)";
+
 const platform = useTestPlatform();
+
+/** A GET with exactly these header lines (repeated names stay separate lines). */
+function rawGet(
+  base: string,
+  path: string,
+  headerLines: [string, string][],
+): Promise<{ status: number; headers: IncomingHttpHeaders; body: string }> {
+  return new Promise((resolve, reject) => {
+    const url = new URL(path, base);
+    const request = httpRequest(url, { headers: [['Host', url.host], ...headerLines].flat() }, (response) => {
+      let body = '';
+      response.setEncoding('utf8').on('data', (chunk: string) => (body += chunk));
+      response.on('end', () => resolve({ status: response.statusCode!, headers: response.headers, body }));
+    });
+    request.on('error', reject).end();
+  });
+}
 
 describe('POST /auth/register', () => {
   it('creates the user with a trimmed, lower-cased email and returns 201 {user} without the hash', async () => {
@@ -56,7 +77,32 @@ describe('POST /auth/register', () => {
     const { email } = await registerUser(platform.url, uniqueEmail(), password);
     expect((await login(platform.url, email, password)).access_token).toEqual(expect.any(String));
     const longer = await request(platform.url, 'POST', '/auth/login', { body: { email, password: `${password}x` } });
-    await expectError(longer, 401, 'Invalid email or password');
+    await expectError(longer, 400, [LOGIN_PASSWORD_TOO_LONG]);
+  });
+
+  it.each([
+    ['a zero-width space', 'ada\u200b@example.com'],
+    ['a zero-width non-joiner', 'ada\u200c@example.com'],
+    ['a zero-width joiner', 'ada\u200d@example.com'],
+    ['a word joiner', 'ada\u2060@example.com'],
+    ['a zero-width no-break space, even at the start', '\ufeffada@example.com'],
+    ['a control character', 'ada\u0007@example.com'],
+    ['a C1 control character', 'ada\u0085@example.com'],
+  ])('refuses an email with %s', async (_name, email) => {
+    const response = await request(platform.url, 'POST', '/auth/register', { body: { email, password: PASSWORD } });
+    await expectError(response, 400, /email must not contain control or zero-width characters/);
+  });
+
+  it('stores the email in Unicode NFC, so both ways of typing an accent are one account', async () => {
+    const local = `jose-${randomUUID()}`;
+    const decomposed = `${local}e\u0301@example.com`;
+    const composed = `${local}\u00e9@example.com`;
+    const { email } = await registerUser(platform.url, decomposed);
+    expect(email).toBe(composed);
+    expect((await login(platform.url, composed)).user.email).toBe(composed);
+    expect((await login(platform.url, decomposed)).user.email).toBe(composed);
+    const again = await request(platform.url, 'POST', '/auth/register', { body: { email: composed.toUpperCase(), password: PASSWORD } });
+    await expectError(again, 409, 'Email already registered');
   });
 
   it('refuses an invalid email with one message for the field', async () => {
@@ -132,6 +178,40 @@ describe('POST /auth/login', () => {
     );
   });
 
+  it.each([
+    ['73 bytes', 'a'.repeat(73)],
+    ['90 kB', 'a'.repeat(90_000)],
+    ['37 two-byte characters (74 bytes)', 'é'.repeat(37)],
+  ])('refuses a password of %s with 400, as registration does, without checking it', async (_name, password) => {
+    const { email } = await registerUser(platform.url);
+    await expectError(await request(platform.url, 'POST', '/auth/login', { body: { email, password } }), 400, [LOGIN_PASSWORD_TOO_LONG]);
+  });
+
+  it('refuses an email over 320 characters with 400', async () => {
+    const email = `${'a'.repeat(64)}@${'b'.repeat(250)}.example.com`;
+    await expectError(await request(platform.url, 'POST', '/auth/login', { body: { email, password: PASSWORD } }), 400, [
+      'email must be shorter than or equal to 320 characters',
+    ]);
+  });
+
+  it.each([
+    ['a zero-width space', 'ada\u200b@example.com'],
+    ['a line feed', 'ada@example.com\nX-Injected: 1'],
+  ])('refuses an email with %s with 400', async (_name, email) => {
+    await expectError(await request(platform.url, 'POST', '/auth/login', { body: { email, password: PASSWORD } }), 400, [
+      'email must not contain control or zero-width characters',
+    ]);
+  });
+
+  it('refuses an email with a NUL byte with 400, as any string field (the body check comes first)', async () => {
+    const body = { email: 'ada\u0000@example.com', password: PASSWORD };
+    await expectError(
+      await request(platform.url, 'POST', '/auth/login', { body }),
+      400,
+      'email must not contain the NUL character (\\u0000)',
+    );
+  });
+
   it('matches the email case-insensitively', async () => {
     const { email } = await registerUser(platform.url);
     expect((await login(platform.url, `  ${email.toUpperCase()}`)).user.email).toBe(email);
@@ -152,7 +232,6 @@ describe('POST /auth/login', () => {
     ['an unknown audience', 'desktop'],
     ['a list with an unknown audience', ['web', 'desktop']],
     ['an empty list', []],
-    ['a number', 7],
   ])('answers 400 Invalid audience for %s', async (_name, audience) => {
     const { email } = await registerUser(platform.url);
     await expectError(
@@ -192,6 +271,19 @@ describe('the guard: presenting an access token', () => {
     const response = await me({ authorization: header });
     expect(response.headers.get('www-authenticate')).toBe(invalidToken('Invalid Authorization header format. Use: Bearer <token>'));
     await expectError(response, 401, 'Invalid Authorization header format. Use: Bearer <token>');
+  });
+
+  it('answers 400 invalid_request to several Authorization headers, even when the first is valid', async () => {
+    // fetch would join them into one header; a raw request sends two lines.
+    const { status, headers, body } = await rawGet(platform.url, '/auth/me', [
+      ['Authorization', `Bearer ${pair.access_token}`],
+      ['Authorization', `Bearer ${forge({ sub: randomUUID() })}`],
+    ]);
+    expect(status).toBe(400);
+    expect(headers['www-authenticate']).toBe(`${CHALLENGE}, error="invalid_request", error_description="Multiple Authorization headers"`);
+    expect(JSON.parse(body)).toEqual({ statusCode: 400, error: 'Bad Request', message: 'Multiple Authorization headers' });
+    // One header line is fine.
+    expect((await rawGet(platform.url, '/auth/me', [['Authorization', `Bearer ${pair.access_token}`]])).status).toBe(200);
   });
 
   it('never takes a token from the query string', async () => {

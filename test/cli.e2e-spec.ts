@@ -46,6 +46,22 @@ describe('gatehouse config validate', () => {
     expect(result.stderr).not.toContain('too-short');
   });
 
+  it('exits 1 outside dev with the built-in secret, saying why (start-up would run but issue no token)', async () => {
+    const result = await runGatehouse(['config', 'validate'], { JWT_ISSUER: 'gatehouse-test' });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toBe(
+      'PLATFORM_JWT_SECRET: the public built-in development secret would be used outside dev, so Gatehouse would start ' +
+        'but issue and accept no token; allowed: a secret of at least 32 bytes outside dev; generate one with `gatehouse secret generate`\n',
+    );
+  });
+
+  it('accepts the built-in secret in dev, with a warning', async () => {
+    const result = await runGatehouse(['config', 'validate'], { PLATFORM_ENV: 'dev' });
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain('warning: Using the built-in development JWT secret (PLATFORM_ENV=dev)');
+  });
+
   it('warns on stderr that PLATFORM_ENV=development is production mode, and exits 0', async () => {
     const result = await runGatehouse(['config', 'validate'], {
       PLATFORM_ENV: 'development',

@@ -168,8 +168,8 @@ describe('metrics', () => {
       const after = await scrape();
       const reuse = (text: string) => Number(/^gatehouse_refresh_reuse_detected_total (\d+)$/m.exec(text)![1]);
       expect(reuse(after)).toBe(reuse(before) + 1);
-      expect(metricValue(after, 'gatehouse_rate_limit_rejections_total', 'limit="account"')).toBe(
-        metricValue(before, 'gatehouse_rate_limit_rejections_total', 'limit="account"') + 1,
+      expect(metricValue(after, 'gatehouse_rate_limit_rejections_total', 'limit="account_address"')).toBe(
+        metricValue(before, 'gatehouse_rate_limit_rejections_total', 'limit="account_address"') + 1,
       );
     });
   });
@@ -229,6 +229,7 @@ describe('logs', () => {
       expect(me.headers.get('x-request-id')).toBe('trace-me-42');
       await request(server.baseUrl, 'POST', '/auth/login', { body: { email, password: `${password}-wrong` } });
       await request(server.baseUrl, 'POST', '/auth/logout', { token: refreshed.access_token });
+      await request(server.baseUrl, 'GET', '/health/live');
       tokens = [pair.access_token, pair.refresh_token, refreshed.access_token, refreshed.refresh_token];
     } finally {
       expect(await server.stop()).toBe(0);
@@ -240,10 +241,35 @@ describe('logs', () => {
     expect(requests.length).toBeGreaterThanOrEqual(6);
     for (const entry of requests) expect(entry.req.id).toEqual(expect.any(String));
     expect(requests.some((entry) => entry.req.id === 'trace-me-42')).toBe(true);
+    // Health probes are logged by default, like any request.
+    expect(requests.some((entry) => entry.req.path === '/health/live')).toBe(true);
 
     for (const value of [password, secret, 'cookie-value-99', ...tokens]) expect(output).not.toContain(value);
     expect(output).not.toMatch(/authorization/i);
     expect(output).not.toMatch(/bearer /i);
+  });
+});
+
+describe('the access log without probes (LOG_PROBE_REQUESTS=false)', () => {
+  it('leaves out health probes, and still logs every other request once', async () => {
+    const server = await startGatehouseServer({
+      DATABASE_URL: testDatabaseUrl(),
+      PLATFORM_JWT_SECRET: `log-test-secret-${'p'.repeat(40)}`,
+      JWT_ISSUER: TEST_ISSUER,
+      LOG_PROBE_REQUESTS: 'false',
+    });
+    try {
+      for (const path of ['/health/live', '/health/ready', '/auth/me', '/health/live?probe=1']) await request(server.baseUrl, 'GET', path);
+    } finally {
+      expect(await server.stop()).toBe(0);
+    }
+    const requests = server
+      .output()
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { msg: string; req?: { path: string }; res?: { statusCode: number } })
+      .filter((entry) => entry.msg === 'request completed');
+    expect(requests.map((entry) => [entry.req!.path, entry.res!.statusCode])).toEqual([['/auth/me', 401]]);
   });
 });
 

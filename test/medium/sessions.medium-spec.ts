@@ -1,5 +1,15 @@
-import { randomUUID } from 'node:crypto';
-import { AccessTokenVerifier, AuthHttpModule, AuthService, CredentialsRefused, RevokedSessions, SessionsService } from '@app/auth';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import {
+  AccessTokenVerifier,
+  AuthHttpModule,
+  AuthService,
+  CredentialsRefused,
+  hashRefreshToken,
+  RevokedSessions,
+  SessionsRepository,
+  SessionsService,
+} from '@app/auth';
 import { UsersService } from '@app/users';
 import { expectRefusal } from '../support/refusals.js';
 import { useTestServices } from '../support/services.js';
@@ -32,16 +42,31 @@ describe('refresh rotation', () => {
     expect(await sessionOf(next.access_token)).toBe(await sessionOf(pair.access_token));
   });
 
-  it('lets exactly one of two concurrent refreshes of the same token rotate it', async () => {
+  it('lets exactly one of two concurrent refreshes of the same token rotate it; the other gets the same successor', async () => {
     const { pair } = await signedIn();
-    const outcomes = await Promise.allSettled([
+    const [first, second] = await Promise.all([
       auth().refresh({ refresh_token: pair.refresh_token }, client),
       auth().refresh({ refresh_token: pair.refresh_token }, client),
     ]);
-    expect(outcomes.filter((outcome) => outcome.status === 'fulfilled')).toHaveLength(1);
-    const refused = outcomes.find((outcome) => outcome.status === 'rejected')!;
-    expect(refused.reason).toBeInstanceOf(CredentialsRefused);
-    expect((refused.reason as Error).message).toBe('Refresh token already used');
+    expect(second.refresh_token).toBe(first.refresh_token);
+    const session = await services.get(SessionsRepository).findById(await sessionOf(pair.access_token));
+    expect(session!.previousRefreshTokenHash).toEqual(hashRefreshToken(pair.refresh_token));
+    expect(session!.refreshTokenHash).toEqual(hashRefreshToken(first.refresh_token));
+  });
+
+  it('answers a retry "already used", keeping the session, when the successor cannot be unsealed (another secret)', async () => {
+    const { pair } = await signedIn();
+    const next = await auth().refresh({ refresh_token: pair.refresh_token }, client);
+    const sessionId = await sessionOf(pair.access_token);
+    await services.get(DataSource).query('UPDATE sessions SET sealed_refresh_token = $2 WHERE id = $1', [sessionId, randomBytes(64)]);
+    const refusal = await expectRefusal(
+      auth().refresh({ refresh_token: pair.refresh_token }, client),
+      CredentialsRefused,
+      'unauthenticated',
+    );
+    expect(refusal.message).toBe('Refresh token already used');
+    expect(services.get(RevokedSessions).isRevoked(sessionId)).toBe(false);
+    expect((await auth().refresh({ refresh_token: next.refresh_token }, client)).refresh_token).toBeDefined();
   });
 
   it('revokes the whole session when a rotated token comes back after the grace window', async () => {

@@ -1,10 +1,10 @@
-import { type DynamicModule, Module, ValidationPipe } from '@nestjs/common';
+import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { AuthHttpModule } from '@app/auth';
 import { type GatehouseConfig, GatehouseConfigModule } from '@app/config';
 import { DatabaseModule } from '@app/database';
 import { MetricsModule } from '@app/metrics';
-import { HttpErrorFilter } from '@app/server';
+import { HttpErrorFilter, RequestValidationPipe } from '@app/server';
 import { UsersModule } from '@app/users';
 import { HealthModule } from './health/health.module.js';
 import { PlatformMetricsModule } from './metrics/metrics.module.js';
@@ -28,11 +28,8 @@ export class AppModule {
       ],
       providers: [
         { provide: APP_FILTER, useClass: HttpErrorFilter },
-        {
-          provide: APP_PIPE,
-          // Unknown body fields are refused; one message per bad field.
-          useValue: new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, stopAtFirstError: true, transform: true }),
-        },
+        // Unknown body fields are refused; one message per bad field.
+        { provide: APP_PIPE, useValue: new RequestValidationPipe() },
       ],
     };
   }

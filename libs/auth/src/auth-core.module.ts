@@ -8,6 +8,7 @@ import { RevokedSessions } from './revocation/revoked-sessions.js';
 import { Session } from './sessions/session.entity.js';
 import { SessionsRepository } from './sessions/sessions.repository.js';
 import { SessionsService } from './sessions/sessions.service.js';
+import { SuccessorSeal } from './sessions/successor-seal.js';
 import { SigningKeys, SigningKeysModule } from './tokens/signing-keys.js';
 import { TokenProvider } from './tokens/token-provider.js';
 
@@ -27,7 +28,7 @@ import { TokenProvider } from './tokens/token-provider.js';
     }),
     SigningKeysModule,
   ],
-  providers: [AuthMetrics, TokenProvider, RevokedSessions, SessionsRepository, SessionsService],
-  exports: [AuthMetrics, TokenProvider, RevokedSessions, SessionsRepository, SessionsService],
+  providers: [AuthMetrics, TokenProvider, RevokedSessions, SessionsRepository, SessionsService, SuccessorSeal],
+  exports: [AuthMetrics, TokenProvider, RevokedSessions, SessionsRepository, SessionsService, SuccessorSeal],
 })
 export class AuthCoreModule {}

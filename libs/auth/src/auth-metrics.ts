@@ -2,10 +2,12 @@ import { Injectable } from '@nestjs/common';
 import { Counter } from 'prom-client';
 import { MetricsRegistry } from '@app/metrics';
 
-export type LoginResult = 'success' | 'invalid_credentials' | 'locked' | 'invalid_audience' | 'issuance_refused' | 'error';
+export type LoginResult =
+  'success' | 'invalid_credentials' | 'locked' | 'invalid_audience' | 'issuance_refused' | 'busy' | 'abandoned' | 'error';
 /** Why a request's access token was refused (the metric's `reason` label). */
-export type TokenRefusal = 'missing' | 'format' | 'invalid' | 'expired' | 'issuer' | 'revoked' | 'audience';
-export type RateLimit = 'address' | 'account';
+export type TokenRefusal = 'missing' | 'format' | 'duplicate' | 'invalid' | 'expired' | 'issuer' | 'revoked' | 'audience';
+/** `address`: AUTH_RATE_LIMIT; `account_address`: LOGIN_MAX_FAILURES of one address; `account`: the per-account ceiling. */
+export type RateLimit = 'address' | 'account_address' | 'account';
 
 /** The counters an operator alerts on. Label children are made once: some are on the hot path. */
 @Injectable()
@@ -14,6 +16,7 @@ export class AuthMetrics {
   private readonly rejections: Counter<'reason'>;
   private readonly rejectionChildren = new Map<TokenRefusal, { inc(value?: number): void }>();
   private readonly reuse: Counter;
+  private readonly retries: Counter;
   private readonly issuanceRefused: Counter;
   private readonly rateLimited: Counter<'limit'>;
 
@@ -31,6 +34,11 @@ export class AuthMetrics {
       help: 'Refresh tokens presented again after the grace window (the session was revoked)',
       registers,
     });
+    this.retries = new Counter({
+      name: 'gatehouse_refresh_retries_total',
+      help: "Refresh tokens presented again within the grace window, answered with the session's current refresh token",
+      registers,
+    });
     this.issuanceRefused = new Counter({
       name: 'gatehouse_token_issuance_refused_total',
       help: 'Token issuance refused because the built-in secret is in use outside dev',
@@ -42,15 +50,24 @@ export class AuthMetrics {
       labelNames: ['limit'],
       registers,
     });
-    for (const reason of ['missing', 'format', 'invalid', 'expired', 'issuer', 'revoked', 'audience'] as const) {
+    for (const reason of ['missing', 'format', 'duplicate', 'invalid', 'expired', 'issuer', 'revoked', 'audience'] as const) {
       this.rejectionChildren.set(reason, this.rejections.labels(reason));
     }
     // Every series is exported from the start, at zero, so alerts and rates see it.
     for (const child of this.rejectionChildren.values()) child.inc(0);
-    for (const result of ['success', 'invalid_credentials', 'locked', 'invalid_audience', 'issuance_refused', 'error'] as const) {
+    for (const result of [
+      'success',
+      'invalid_credentials',
+      'locked',
+      'invalid_audience',
+      'issuance_refused',
+      'busy',
+      'abandoned',
+      'error',
+    ] as const) {
       this.logins.labels(result).inc(0);
     }
-    for (const limit of ['address', 'account'] as const) this.rateLimited.labels(limit).inc(0);
+    for (const limit of ['address', 'account_address', 'account'] as const) this.rateLimited.labels(limit).inc(0);
   }
 
   login(result: LoginResult): void {
@@ -63,6 +80,10 @@ export class AuthMetrics {
 
   refreshReuseDetected(): void {
     this.reuse.inc();
+  }
+
+  refreshRetried(): void {
+    this.retries.inc();
   }
 
   issuanceRefusedForDefaultSecret(): void {

@@ -10,6 +10,7 @@ export * from './http/dto/responses.dto.js';
 export * from './revocation/revoked-sessions.js';
 export * from './sessions/session.entity.js';
 export * from './sessions/sessions.service.js';
+export * from './sessions/sessions.repository.js';
 export * from './tokens/access-token-verifier.js';
 export * from './tokens/token-claims.js';
 export * from './tokens/token-provider.js';

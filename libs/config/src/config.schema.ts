@@ -1,6 +1,9 @@
 import Joi from 'joi';
-import { AUDIENCES, LOG_LEVELS } from './gatehouse-config.js';
+import { isIP } from 'node:net';
+import { AUDIENCES, LOG_LEVELS, type TrustedProxies } from './gatehouse-config.js';
 
+/** The longest absolute session lifetime allowed, in seconds (10 years). */
+const MAX_SESSION_LIFETIME = 315_360_000;
 export const MAX_ACCESS_TOKEN_EXPIRATION = 31_536_000;
 
 export const MIN_SECRET_BYTES = 32;
@@ -80,6 +83,40 @@ const originList = Joi.custom((value: unknown, helpers) => {
   return origins;
 });
 
+/** `10.0.0.7`, `2001:db8::1`, `10.0.0.0/8` or `2001:db8::/32`: what Fastify's `trustProxy` list takes as an address. */
+function isAddressOrCidr(entry: string): boolean {
+  const [address, prefix, ...rest] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
+}
+
+/**
+ * `false`; a number of proxy hops (`true` = 1, `0` = `false`); or a comma-separated list of proxy
+ * addresses and CIDRs. Entries that are not IP addresses (host names, `loopback`, typos) are
+ * ignored with a warning, as SPEC section 1 says: trusting a name would trust whatever it resolves to.
+ */
+const trustedProxies = Joi.custom((value: unknown, helpers) => {
+  const text = String(value).trim();
+  const word = text.toLowerCase();
+  if (['false', 'no', 'off'].includes(word)) return false;
+  if (['true', 'yes', 'on'].includes(word)) return 1;
+  if (/^\d+$/.test(text)) {
+    const hops = Number(text);
+    if (!Number.isSafeInteger(hops)) return helpers.error('proxies.hops', { hops: text });
+    return hops === 0 ? false : hops;
+  }
+  const proxies: string[] = [];
+  for (const entry of text.split(',').map((e) => e.trim())) {
+    if (entry === '') continue;
+    if (!isAddressOrCidr(entry)) helpers.warn('proxies.ignored', { entry });
+    else if (!proxies.includes(entry)) proxies.push(entry);
+  }
+  const trusted: TrustedProxies = proxies.length > 0 ? proxies : false;
+  return trusted;
+});
+
 /**
  * Every setting, keyed by its environment variable, in the order problems are reported.
  * `isDevelopment` (`PLATFORM_ENV=dev`) relaxes the rules that say "dev".
@@ -134,8 +171,19 @@ function settingsSchema(isDevelopment: boolean): Joi.ObjectSchema {
     ALLOW_REGISTRATION: setting(boolean().default(true), BOOLEAN_RANGE),
     LOGIN_MAX_FAILURES: setting(integer().min(1).default(10), 'an integer of at least 1'),
     AUTH_RATE_LIMIT: setting(integer().min(1).default(60), 'an integer of at least 1'),
-    TRUST_PROXY: setting(boolean().default(false), BOOLEAN_RANGE),
+    TRUST_PROXY: setting(
+      trustedProxies.default(false),
+      'false; a number of proxy hops (true = 1); or a comma-separated list of proxy IP addresses or CIDRs',
+      {
+        'proxies.hops': '{{#hops}} is too large a number of hops',
+        'proxies.ignored': '"{{#entry}}" is not an IP address or CIDR, so it is ignored',
+      },
+    ),
     REFRESH_GRACE_SECONDS: setting(integer().min(0).max(60).default(10), 'an integer number of seconds from 0 to 60'),
+    SESSION_MAX_LIFETIME: setting(
+      integer().min(60).max(MAX_SESSION_LIFETIME).default(31_536_000),
+      'an integer number of seconds from 60 to 315360000 (10 years)',
+    ),
     LOG_LEVEL: setting(
       Joi.string()
         .trim()
@@ -143,6 +191,7 @@ function settingsSchema(isDevelopment: boolean): Joi.ObjectSchema {
         .default('info'),
       `one of ${LOG_LEVELS.join(', ')}`,
     ),
+    LOG_PROBE_REQUESTS: setting(boolean().default(true), BOOLEAN_RANGE),
     CORS_ORIGINS: setting(
       originList.default([]),
       'a comma-separated list of origins such as https://app.example.com, or * for any origin',

@@ -34,6 +34,8 @@ export abstract class SecurityConfig {
    * without revoking the session (concurrent refreshes from one client).
    */
   readonly refreshGraceSeconds: number;
+  /** Seconds a session lives at most from its login, however often it is refreshed. */
+  readonly sessionMaxLifetime: number;
 }
 
 /** Accounts and passwords: who may register, how hard passwords are hashed. */
@@ -50,14 +52,22 @@ export abstract class RateLimitConfig {
   readonly authRateLimit: number;
 }
 
+/**
+ * Which proxies to believe for the client address (`X-Forwarded-For`, read from the right):
+ * none (`false`), this many hops, or the proxies at these addresses or CIDRs.
+ */
+export type TrustedProxies = false | number | readonly string[];
+
 export abstract class HttpConfig {
   readonly port: number;
   readonly host: string;
-  /** Take the client address from `X-Forwarded-For`. */
-  readonly trustProxy: boolean;
+  /** Fastify's `trustProxy`: whom to believe for the client address in `X-Forwarded-For`. */
+  readonly trustProxy: TrustedProxies;
   /** Origins allowed by CORS; empty means CORS is off (no cross-origin browser access). */
   readonly corsOrigins: readonly string[];
   readonly logLevel: LogLevel;
+  /** Whether health probes and metrics scrapes get an access-log line. */
+  readonly logProbeRequests: boolean;
   /** Serve /metrics on the main port without a token. */
   readonly metricsPublic: boolean;
   /** Serve /metrics on this separate port (for a private network) instead. */

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { settingsFor } from './config.schema.js';
@@ -12,6 +12,7 @@ const PROD: Environment = { PLATFORM_JWT_SECRET: STRONG_SECRET, JWT_ISSUER: 'gat
 const DEV: Environment = { PLATFORM_ENV: 'dev' };
 
 const dir = mkdtempSync(join(tmpdir(), 'gatehouse-config-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 function file(name: string, content: string): string {
   const path = join(dir, name);
   writeFileSync(path, content);
@@ -50,6 +51,7 @@ describe('defaults', () => {
     ['auth rate limit', config.rateLimits.authRateLimit, 60],
     ['trust proxy', config.http.trustProxy, false],
     ['refresh reuse grace window', config.security.refreshGraceSeconds, 10],
+    ['absolute session lifetime', config.security.sessionMaxLifetime, 31_536_000],
     ['log level', config.http.logLevel, 'info'],
     ['CORS origins (off)', config.http.corsOrigins, []],
     ['public metrics', config.http.metricsPublic, false],
@@ -253,11 +255,11 @@ describe('other settings', () => {
     ['BCRYPT_COST', '15', PROD, (c: GatehouseConfig) => c.accounts.bcryptCost, 15],
     ['BCRYPT_COST', '4', DEV, (c: GatehouseConfig) => c.accounts.bcryptCost, 4],
     ['ALLOW_REGISTRATION', 'false', DEV, (c: GatehouseConfig) => c.accounts.allowRegistration, false],
-    ['TRUST_PROXY', 'true', DEV, (c: GatehouseConfig) => c.http.trustProxy, true],
     ['LOGIN_MAX_FAILURES', '1', DEV, (c: GatehouseConfig) => c.rateLimits.loginMaxFailures, 1],
     ['AUTH_RATE_LIMIT', '1', DEV, (c: GatehouseConfig) => c.rateLimits.authRateLimit, 1],
     ['REFRESH_GRACE_SECONDS', '0', DEV, (c: GatehouseConfig) => c.security.refreshGraceSeconds, 0],
     ['REFRESH_GRACE_SECONDS', '60', DEV, (c: GatehouseConfig) => c.security.refreshGraceSeconds, 60],
+    ['SESSION_MAX_LIFETIME', '60', DEV, (c: GatehouseConfig) => c.security.sessionMaxLifetime, 60],
     ['PORT', '0', DEV, (c: GatehouseConfig) => c.http.port, 0],
     ['DATABASE_URL', 'postgresql://u@db:5432/g', DEV, (c: GatehouseConfig) => c.database.url, 'postgresql://u@db:5432/g'],
     ['REDIS_URL', 'redis://127.0.0.1:6379', DEV, (c: GatehouseConfig) => c.redis.url, 'redis://127.0.0.1:6379'],
@@ -284,10 +286,21 @@ describe('other settings', () => {
     ['BCRYPT_COST', '16', PROD, 'BCRYPT_COST: 16 is too large; allowed: an integer from 10 to 15'],
     ['BCRYPT_COST', '3', DEV, 'BCRYPT_COST: 3 is too small; allowed: an integer from 4 to 15 (dev)'],
     ['ALLOW_REGISTRATION', 'maybe', DEV, 'ALLOW_REGISTRATION: "maybe" is not a boolean; allowed: true or false'],
-    ['TRUST_PROXY', '2', DEV, 'TRUST_PROXY: "2" is not a boolean; allowed: true or false'],
+    [
+      'TRUST_PROXY',
+      '99999999999999999999',
+      DEV,
+      'TRUST_PROXY: 99999999999999999999 is too large a number of hops; allowed: false; a number of proxy hops (true = 1); or a comma-separated list of proxy IP addresses or CIDRs',
+    ],
     ['LOGIN_MAX_FAILURES', '0', DEV, 'LOGIN_MAX_FAILURES: 0 is too small; allowed: an integer of at least 1'],
     ['AUTH_RATE_LIMIT', '0', DEV, 'AUTH_RATE_LIMIT: 0 is too small; allowed: an integer of at least 1'],
     ['REFRESH_GRACE_SECONDS', '61', DEV, 'REFRESH_GRACE_SECONDS: 61 is too large; allowed: an integer number of seconds from 0 to 60'],
+    [
+      'SESSION_MAX_LIFETIME',
+      '59',
+      DEV,
+      'SESSION_MAX_LIFETIME: 59 is too small; allowed: an integer number of seconds from 60 to 315360000 (10 years)',
+    ],
     ['LOG_LEVEL', 'verbose', DEV, 'LOG_LEVEL: "verbose" is not allowed; allowed: one of fatal, error, warn, info, debug, trace, silent'],
     [
       'CORS_ORIGINS',
@@ -323,6 +336,40 @@ describe('other settings', () => {
     ],
   ])('%s=%s is rejected', (variable, value, base, line) => {
     expect(problemsOf({ ...base, [variable]: value })).toEqual([line]);
+  });
+});
+
+describe('TRUST_PROXY', () => {
+  it.each([
+    ['false', false],
+    ['off', false],
+    ['0', false],
+    ['true', 1],
+    ['1', 1],
+    ['2', 2],
+    ['10.0.0.7', ['10.0.0.7']],
+    [' 10.0.0.0/8 , 2001:db8::/32,10.0.0.0/8, ::1 ', ['10.0.0.0/8', '2001:db8::/32', '::1']],
+  ])('%s → %j', (value, expected) => {
+    const config = load({ ...DEV, TRUST_PROXY: value });
+    expect(config.http.trustProxy).toEqual(expected);
+    expect(config.warnings).toEqual([expect.stringContaining('built-in development JWT secret')]);
+  });
+
+  it('ignores entries that are not IP addresses or CIDRs, with a warning for each', () => {
+    const config = load({ ...DEV, TRUST_PROXY: '10.0.0.1, proxy.internal, loopback, 10.0.0.0/33, 192.168.0.0/16' });
+    expect(config.http.trustProxy).toEqual(['10.0.0.1', '192.168.0.0/16']);
+    const range = 'false; a number of proxy hops (true = 1); or a comma-separated list of proxy IP addresses or CIDRs';
+    expect(config.warnings.filter((warning) => warning.startsWith('TRUST_PROXY'))).toEqual(
+      ['proxy.internal', 'loopback', '10.0.0.0/33'].map(
+        (entry) => `TRUST_PROXY: "${entry}" is not an IP address or CIDR, so it is ignored; allowed: ${range}`,
+      ),
+    );
+  });
+
+  it('trusts no proxy when no entry is an address', () => {
+    const config = load({ ...DEV, TRUST_PROXY: 'my-proxy' });
+    expect(config.http.trustProxy).toBe(false);
+    expect(config.warnings).toContainEqual(expect.stringMatching(/^TRUST_PROXY: "my-proxy" is not an IP address or CIDR/));
   });
 });
 

@@ -1,6 +1,6 @@
 import { createHash, createSecretKey } from 'node:crypto';
 import { settingsFor } from './config.schema.js';
-import type { Audience, GatehouseConfig, LogLevel, SecurityConfig } from './gatehouse-config.js';
+import type { Audience, GatehouseConfig, LogLevel, SecurityConfig, TrustedProxies } from './gatehouse-config.js';
 import { type Environment, gatherSettings } from './sources.js';
 
 export type { Environment } from './sources.js';
@@ -50,6 +50,8 @@ export function loadGatehouseConfig(env: Environment = process.env): ConfigResul
   const error = validation.error;
   for (const detail of error?.details ?? []) if (!reported.has(String(detail.path[0]))) problems.push(detail.message);
   if (problems.length > 0) return { ok: false, problems };
+  // Valid values that are partly ignored (TRUST_PROXY entries that are not addresses).
+  for (const detail of validation.warning?.details ?? []) warnings.push(detail.message);
 
   // Keyed by variable name, the values converted by the schema (numbers, booleans, lists).
   const valid = validation.value as ValidSettings;
@@ -73,6 +75,7 @@ export function loadGatehouseConfig(env: Environment = process.env): ConfigResul
     secretFingerprint: fingerprintSecret(secret),
     usesDefaultSecret,
     refreshGraceSeconds: valid.REFRESH_GRACE_SECONDS,
+    sessionMaxLifetime: valid.SESSION_MAX_LIFETIME,
   };
   const config: GatehouseConfig = {
     security,
@@ -84,6 +87,7 @@ export function loadGatehouseConfig(env: Environment = process.env): ConfigResul
       trustProxy: valid.TRUST_PROXY,
       corsOrigins: valid.CORS_ORIGINS,
       logLevel: valid.LOG_LEVEL,
+      logProbeRequests: valid.LOG_PROBE_REQUESTS,
       metricsPublic: valid.METRICS_PUBLIC,
       metricsPort: valid.METRICS_PORT,
     },
@@ -102,21 +106,36 @@ interface ValidSettings {
   JWT_REFRESH_TOKEN_EXPIRATION: number;
   JWT_AUDIENCES: Audience[];
   REFRESH_GRACE_SECONDS: number;
+  SESSION_MAX_LIFETIME: number;
   BCRYPT_COST: number;
   ALLOW_REGISTRATION: boolean;
   LOGIN_MAX_FAILURES: number;
   AUTH_RATE_LIMIT: number;
   PORT: number;
   HOST: string;
-  TRUST_PROXY: boolean;
+  TRUST_PROXY: TrustedProxies;
   CORS_ORIGINS: string[];
   LOG_LEVEL: LogLevel;
+  LOG_PROBE_REQUESTS: boolean;
   METRICS_PUBLIC: boolean;
   METRICS_PORT?: number;
   DATABASE_URL?: string;
   GATEHOUSE_DATA_DIR: string;
   REDIS_URL?: string;
   REDIS_KEY_PREFIX: string;
+}
+
+/**
+ * Outside dev with the built-in secret, Gatehouse starts (with an error line) but issues and
+ * accepts no token: valid enough to run, never a configuration to deploy, so
+ * `gatehouse config validate` refuses it with this line.
+ */
+export function builtInSecretProblem(security: SecurityConfig): string | undefined {
+  if (!security.usesDefaultSecret || security.isDevelopment) return undefined;
+  return (
+    'PLATFORM_JWT_SECRET: the public built-in development secret would be used outside dev, ' +
+    `so Gatehouse would start but issue and accept no token; allowed: ${settingsFor(false).ranges.PLATFORM_JWT_SECRET}`
+  );
 }
 
 /** Like `loadGatehouseConfig`, but throws a `ConfigValidationError` listing every problem. */

@@ -1,8 +1,9 @@
 import { type DynamicModule, Logger, type LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { ConfigValidationError, type GatehouseConfig, loadGatehouseConfig } from '@app/config';
+import { ConfigValidationError, type GatehouseConfig, loadGatehouseConfig, type TrustedProxies } from '@app/config';
 import { DatabaseStartupError, type EmbeddedDatabase, startEmbeddedPostgres } from '@app/database';
+import { acceptJsonBodiesOnly } from './json-body.js';
 import { createRootLogger, logRequests, PinoLoggerService, requestId } from './logging.js';
 import { setUpOpenApi } from './openapi.js';
 
@@ -59,14 +60,16 @@ export async function createPlatform(
       rootModule(databaseUrl, config),
       new FastifyAdapter({
         bodyLimit: BODY_LIMIT_BYTES,
-        trustProxy: config.http.trustProxy,
+        trustProxy: fastifyTrustProxy(config.http.trustProxy),
         requestTimeout: REQUEST_TIMEOUT_MS,
         keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
         genReqId: requestId,
       }),
-      { logger: options.logger ?? new PinoLoggerService(root), abortOnError: false },
+      // Nest's own parsers (JSON, and forms that no route takes) give way to one hardened JSON parser.
+      { logger: options.logger ?? new PinoLoggerService(root), abortOnError: false, bodyParser: false },
     );
-    logRequests(app.getHttpAdapter().getInstance(), root);
+    acceptJsonBodiesOnly(app.getHttpAdapter().getInstance());
+    logRequests(app.getHttpAdapter().getInstance(), config, root);
     drainOnClose(app);
     configureHttp(app, config);
     await listen(app, config);
@@ -112,6 +115,17 @@ function drainOnClose(app: NestFastifyApplication): void {
     if (draining) reply.header('Connection', 'close');
     done(null, payload);
   });
+}
+
+/**
+ * TRUST_PROXY as Fastify's `trustProxy`. A hop count becomes a function: Fastify 5 turns a bare
+ * number into "trust nothing", since a count cannot tell the proxy from a client that reaches
+ * Gatehouse directly (which is why a list of proxy addresses is the safer setting).
+ */
+function fastifyTrustProxy(trusted: TrustedProxies): boolean | string[] | ((address: string, hop: number) => boolean) {
+  if (trusted === false) return false;
+  if (typeof trusted === 'number') return (_address, hop) => hop < trusted;
+  return [...trusted];
 }
 
 /** Security headers, CORS from CORS_ORIGINS, and the OpenAPI routes. */

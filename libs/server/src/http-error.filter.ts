@@ -3,6 +3,7 @@ import type { FastifyReply } from 'fastify';
 import { STATUS_CODES } from 'node:http';
 import { databaseUnavailable } from '@app/database';
 import { DomainError, type DomainErrorKind, type ErrorResponse } from '@app/errors';
+import { JSON_BODIES_ONLY } from './json-body.js';
 
 /** The one mapping of domain refusals to HTTP statuses. */
 const STATUS_OF: Readonly<Record<DomainErrorKind, HttpStatus>> = {
@@ -11,6 +12,7 @@ const STATUS_OF: Readonly<Record<DomainErrorKind, HttpStatus>> = {
   forbidden: HttpStatus.FORBIDDEN,
   not_found: HttpStatus.NOT_FOUND,
   conflict: HttpStatus.CONFLICT,
+  unsupported_media_type: HttpStatus.UNSUPPORTED_MEDIA_TYPE,
   too_many_requests: HttpStatus.TOO_MANY_REQUESTS,
   unavailable: HttpStatus.SERVICE_UNAVAILABLE,
 };
@@ -23,9 +25,10 @@ interface ErrorAnswer {
 /**
  * Turns every exception into `{ statusCode, error, message }`: domain errors by their kind,
  * Nest's HTTP exceptions (validation, parameter pipes) by their status, Fastify's own 4xx
- * (body too large, malformed JSON) as they are, and a database that cannot be reached or did
- * not answer in time as 503 with `Retry-After`. Anything else is a bare 500: the details go to
- * the log, never to the client.
+ * (body too large, malformed JSON) as they are, its 415 (a body that is not JSON) with the
+ * message that says what is accepted, and a database that cannot be reached or did not answer
+ * in time as 503 with `Retry-After`. Anything else is a bare 500: the details go to the log,
+ * never to the client.
  */
 @Catch()
 export class HttpErrorFilter implements ExceptionFilter {
@@ -50,7 +53,8 @@ export class HttpErrorFilter implements ExceptionFilter {
         typeof response === 'object' && response !== null && 'message' in response
           ? (response as { message: string | string[] }).message
           : exception.message;
-      return answer(exception.getStatus(), message);
+      const status: HttpStatus = exception.getStatus();
+      return answer(status, status === HttpStatus.UNSUPPORTED_MEDIA_TYPE ? JSON_BODIES_ONLY : message);
     }
     const statusCode = (exception as { statusCode?: unknown }).statusCode;
     if (typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500) return answer(statusCode, (exception as Error).message);

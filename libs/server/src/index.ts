@@ -1,3 +1,5 @@
 export * from './bootstrap.js';
 export * from './http-error.filter.js';
+export * from './json-body.js';
 export * from './logging.js';
+export * from './request-validation.pipe.js';

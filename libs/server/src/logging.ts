@@ -93,23 +93,41 @@ function contextOf(rest: unknown[]): string | undefined {
   return typeof last === 'string' ? last : undefined;
 }
 
+/** Health probes and metrics scrapes: left out of the access log when `LOG_PROBE_REQUESTS=false`. */
+const PROBE_ROUTES = new Set(['/health/live', '/health/ready', '/metrics']);
+
+/**
+ * The access log's own logger. Its lines are built from an allow-list, so it needs no redaction
+ * (pino's redaction clones every logged object, and was the largest part of a line's cost);
+ * in production its lines are buffered and written 4 kB at a time rather than one write per
+ * request (pino flushes the buffer when the process exits or is signalled). In dev, the root
+ * logger's readable lines.
+ */
+function accessLogger(config: GatehouseConfig, root: Pino): Pino {
+  if (config.security.isDevelopment) return root;
+  return pino({ level: config.http.logLevel }, pino.destination({ dest: 1, sync: false, minLength: 4096 }));
+}
+
 /**
  * The access log: one line per request, written when the response has gone, from a Fastify
  * hook (no per-request child logger, no async context, no middleware), with an allow-list of
  * fields: request id, method, path without its query, client address, status, time taken.
  */
-export function logRequests(fastify: FastifyInstance, logger: Pino): void {
+export function logRequests(fastify: FastifyInstance, config: GatehouseConfig, root: Pino): void {
   // Below `info`, only failures (5xx, at `error`) are logged; at `silent`, nothing.
-  if (!logger.isLevelEnabled('error')) return;
+  if (!root.isLevelEnabled('error')) return;
+  const logger = accessLogger(config, root);
   const everyRequest = logger.isLevelEnabled('info');
+  const skipProbes = !config.http.logProbeRequests;
   fastify.addHook('onResponse', (request, reply, done) => {
-    if (!everyRequest && reply.statusCode < 500) return done();
+    const failed = reply.statusCode >= 500;
+    if (!failed && (!everyRequest || (skipProbes && PROBE_ROUTES.has(request.routeOptions.url ?? '')))) return done();
     const entry = {
       req: { id: request.id, method: request.method, path: request.url.split('?', 1)[0], remoteAddress: request.ip },
       res: { statusCode: reply.statusCode },
       responseTime: Math.round(reply.elapsedTime * 1000) / 1000,
     };
-    if (reply.statusCode >= 500) logger.error(entry, 'request completed');
+    if (failed) logger.error(entry, 'request completed');
     else logger.info(entry, 'request completed');
     done();
   });

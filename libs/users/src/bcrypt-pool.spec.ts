@@ -1,17 +1,56 @@
-import { availableParallelism } from 'node:os';
-import { BcryptPool, HashingStopped } from './bcrypt-pool.js';
+import type { DomainError } from '@app/errors';
+import { BcryptPool, HashingStopped, PasswordHashingBusy, PasswordWorkAbandoned } from './bcrypt-pool.js';
 
 describe('BcryptPool', () => {
+  const pool = new BcryptPool({ threads: 1, maxQueued: 2 });
+  let hash: string;
+  beforeAll(async () => {
+    hash = await pool.hash('a password', 4);
+  });
+  afterAll(() => pool.onApplicationShutdown());
+
+  it('refuses work past its queue at once, with 503 and Retry-After, and finishes the work it took', async () => {
+    const running = pool.hash('a password', 10);
+    const queued = [pool.compare('a password', hash), pool.compare('another password', hash)];
+    const refusal = await pool.compare('a password', hash).then(
+      () => null,
+      (error: unknown) => error,
+    );
+    expect(refusal).toBeInstanceOf(PasswordHashingBusy);
+    expect((refusal as DomainError).kind).toBe('unavailable');
+    expect((refusal as DomainError).headers['Retry-After']).toMatch(/^[1-9]\d*$/);
+    expect(await Promise.all(queued)).toEqual([true, false]);
+    expect(await running).toMatch(/^\$2b\$10\$/);
+  });
+
+  it('drops waiting work whose request was closed, without waiting for a thread', async () => {
+    let runningDone = false;
+    const running = pool.hash('a password', 10).then(() => {
+      runningDone = true;
+    });
+    const closed = new AbortController();
+    const dropped = pool.compare('a password', hash, closed.signal);
+    closed.abort();
+    await expect(dropped).rejects.toBeInstanceOf(PasswordWorkAbandoned);
+    expect(runningDone).toBe(false);
+    await running;
+    // The dropped task left the queue: the next one is served.
+    expect(await pool.compare('a password', hash)).toBe(true);
+  });
+
+  it('refuses work for a request already closed', async () => {
+    await expect(pool.compare('a password', hash, AbortSignal.abort())).rejects.toBeInstanceOf(PasswordWorkAbandoned);
+  });
+
   it('settles every task when it stops: none is left waiting, those it could not hash are refused with 503', async () => {
-    const pool = new BcryptPool();
-    // More than the workers (one per core), so some wait in the queue when the pool stops.
-    const tasks = Array.from({ length: 4 * availableParallelism() }, () =>
-      pool.hash('a long enough password', 10).then(
-        (hash) => hash,
+    const stopping = new BcryptPool({ threads: 1 });
+    const tasks = Array.from({ length: 4 }, () =>
+      stopping.hash('a long enough password', 10).then(
+        (hashed) => hashed,
         (error: unknown) => error,
       ),
     );
-    await pool.onApplicationShutdown();
+    await stopping.onApplicationShutdown();
     const outcomes = await Promise.all(tasks);
     const refused = outcomes.filter((outcome) => outcome instanceof HashingStopped);
     expect(refused.length).toBeGreaterThan(0);
@@ -20,10 +59,10 @@ describe('BcryptPool', () => {
     expect(refused[0]).toMatchObject({ kind: 'unavailable', headers: { 'Retry-After': '1' } });
   });
 
-  it('refuses hashing once stopped, instead of queueing it for workers that are gone', async () => {
-    const pool = new BcryptPool();
-    expect(await pool.compare('a long enough password', await pool.hash('a long enough password', 4))).toBe(true);
-    await pool.onApplicationShutdown();
-    await expect(pool.compare('a long enough password', '$2b$04$abcdefghijklmnopqrstuv')).rejects.toBeInstanceOf(HashingStopped);
+  it('refuses work once stopped, instead of queueing it for threads that are gone', async () => {
+    const stopped = new BcryptPool({ threads: 1 });
+    expect(await stopped.compare('a password', hash)).toBe(true);
+    await stopped.onApplicationShutdown();
+    await expect(stopped.compare('a password', hash)).rejects.toBeInstanceOf(HashingStopped);
   });
 });

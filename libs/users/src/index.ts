@@ -1,3 +1,5 @@
+export { PasswordHashingBusy, PasswordWorkAbandoned } from './bcrypt-pool.js';
+export * from './email.js';
 export * from './password-hasher.js';
 export * from './user.entity.js';
 export * from './users.module.js';

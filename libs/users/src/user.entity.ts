@@ -5,7 +5,7 @@ export class User {
   @PrimaryGeneratedColumn('uuid')
   id: string;
 
-  /** Always trimmed and lower-cased; unique case-insensitively. */
+  /** Always trimmed, lower-cased and in Unicode NFC (`normaliseEmail`); unique case-insensitively. */
   @Column({ type: 'varchar', length: 320 })
   email: string;
 

@@ -8,7 +8,8 @@ import { UsersService } from './users.service.js';
 
 @Module({
   imports: [TypeOrmModule.forFeature([User])],
-  providers: [BcryptPool, UsersRepository, UsersService, PasswordHasher],
+  // BcryptPool takes options (for tests), not injectables: Nest gets it from a factory.
+  providers: [{ provide: BcryptPool, useFactory: () => new BcryptPool() }, UsersRepository, UsersService, PasswordHasher],
   exports: [UsersRepository, UsersService, PasswordHasher],
 })
 export class UsersModule {}

@@ -47,7 +47,7 @@ export class UsersRepository {
     });
   }
 
-  /** `email` must already be normalised (trimmed, lower case). */
+  /** `email` must already be normalised (`normaliseEmail`). */
   findByEmail(email: string): Promise<User | null> {
     return this.users.createQueryBuilder('user').where('lower(user.email) = :email', { email }).getOne();
   }
@@ -72,6 +72,14 @@ export class UsersRepository {
       }
       throw error;
     }
+  }
+
+  /**
+   * Sets a new password hash, only if the stored one is still `previous` (a password changed in
+   * the meantime wins).
+   */
+  async replacePasswordHash(id: string, previous: string, passwordHash: string): Promise<void> {
+    await this.users.update({ id, passwordHash: previous }, { passwordHash });
   }
 
   /** Sets the flag; false when there is no such user. `manager`: inside the caller's transaction. */

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DomainError } from '@app/errors';
 import { isEmail } from 'class-validator';
+import { EMAIL_CHARACTERS_MESSAGE, hasForbiddenEmailCharacters, normaliseEmail } from './email.js';
 import { PasswordHasher } from './password-hasher.js';
 import { type PublicUser, toPublicUser, type User } from './user.entity.js';
 import { DuplicateEmailError, UsersRepository } from './users.repository.js';
@@ -11,13 +12,9 @@ export interface NewUser {
   name?: string | null;
 }
 
-export function normaliseEmail(email: string): string {
-  return email.trim().toLowerCase();
-}
-
 export class EmailInvalid extends DomainError {
-  constructor() {
-    super('invalid', 'email must be a valid email address');
+  constructor(message = 'email must be a valid email address') {
+    super('invalid', message);
   }
 }
 
@@ -40,18 +37,33 @@ export class UsersService {
     private readonly passwords: PasswordHasher,
   ) {}
 
-  /** Creates a user; refused for an invalid email or password, or an email already taken. */
-  async create(input: NewUser): Promise<User> {
+  /**
+   * Creates a user; refused for an invalid email or password, or an email already taken.
+   * `signal`: the request's (see PasswordHasher).
+   */
+  async create(input: NewUser, signal?: AbortSignal): Promise<User> {
+    if (hasForbiddenEmailCharacters(input.email)) throw new EmailInvalid(EMAIL_CHARACTERS_MESSAGE);
     const email = normaliseEmail(input.email);
     if (!isEmail(email)) throw new EmailInvalid();
     const name = input.name?.trim() || null;
-    const passwordHash = await this.passwords.hash(input.password);
+    const passwordHash = await this.passwords.hash(input.password, signal);
     try {
       return await this.users.insert({ email, passwordHash, name });
     } catch (error) {
       if (error instanceof DuplicateEmailError) throw new EmailAlreadyRegistered();
       throw error;
     }
+  }
+
+  /**
+   * Replaces the user's password hash with one at BCRYPT_COST when it was made at another cost
+   * (BCRYPT_COST changed since). `password` must be the one just verified against it.
+   */
+  async rehashIfNeeded(user: User, password: string): Promise<void> {
+    if (!this.passwords.needsRehash(user.passwordHash)) return;
+    const previous = user.passwordHash;
+    const passwordHash = await this.passwords.hash(password);
+    await this.users.replacePasswordHash(user.id, previous, passwordHash);
   }
 
   findById(id: string): Promise<User | null> {

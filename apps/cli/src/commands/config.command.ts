@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { summariseSecurity } from '@app/config';
-import { configOrExit } from '../config-or-exit.js';
+import { builtInSecretProblem, summariseSecurity } from '@app/config';
+import { configOrExit, fail } from '../config-or-exit.js';
 
 const SECRET_SOURCES: Record<string, string> = {
   default: 'built-in development default',
@@ -13,10 +13,13 @@ export function registerConfigCommands(program: Command): void {
 
   config
     .command('validate')
-    .description('check every setting; exit 0, or 1 with one line per problem (as start-up would)')
+    .description('check every setting; exit 0, or 1 with one line per problem (as start-up would, and the built-in secret outside dev)')
     .action(() => {
-      const { warnings } = configOrExit();
+      const { warnings, security } = configOrExit();
       for (const warning of warnings) process.stderr.write(`warning: ${warning}\n`);
+      // Start-up runs with it (and says so in an error line), but it is never a valid deployment.
+      const secretProblem = builtInSecretProblem(security);
+      if (secretProblem !== undefined) fail(secretProblem);
       process.stdout.write('Configuration is valid\n');
     });
 

@@ -12,8 +12,15 @@ export interface PreparedResponse {
   payload: string;
 }
 
-function challenge(message: string, error?: 'invalid_token' | 'insufficient_scope'): PreparedResponse {
-  const status = error === 'insufficient_scope' ? HttpStatus.FORBIDDEN : HttpStatus.UNAUTHORIZED;
+/** RFC 6750 section 3.1: each error code's status. */
+const ERROR_STATUS = {
+  invalid_request: HttpStatus.BAD_REQUEST,
+  invalid_token: HttpStatus.UNAUTHORIZED,
+  insufficient_scope: HttpStatus.FORBIDDEN,
+};
+
+function challenge(message: string, error?: keyof typeof ERROR_STATUS): PreparedResponse {
+  const status = error === undefined ? HttpStatus.UNAUTHORIZED : ERROR_STATUS[error];
   const value = error ? `${REALM}, error="${error}", error_description="${message}"` : REALM;
   return {
     status,
@@ -23,12 +30,14 @@ function challenge(message: string, error?: 'invalid_token' | 'insufficient_scop
 }
 
 /**
- * The 401/403 of every refusal, with its RFC 6750 `WWW-Authenticate` challenge (SPEC section
+ * The 400/401/403 of every refusal, with its RFC 6750 `WWW-Authenticate` challenge (SPEC section
  * 3), built once: refusing a flood of bad tokens costs no serialisation per request.
  */
 export const BEARER_CHALLENGES: Readonly<Record<TokenRefusal, PreparedResponse>> = {
   missing: challenge('Missing Authorization header'),
   format: challenge('Invalid Authorization header format. Use: Bearer <token>', 'invalid_token'),
+  // Node keeps only the first of several; which one a proxy or a cache looked at is anyone's guess.
+  duplicate: challenge('Multiple Authorization headers', 'invalid_request'),
   invalid: challenge('Invalid token', 'invalid_token'),
   expired: challenge('Token expired', 'invalid_token'),
   issuer: challenge('Invalid issuer', 'invalid_token'),

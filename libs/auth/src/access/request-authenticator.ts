@@ -14,7 +14,7 @@ export type AccessDecision = { allowed: true; principal?: Principal } | { allowe
 
 const ALLOWED: AccessDecision = { allowed: true };
 const REFUSED = Object.fromEntries(
-  (['missing', 'format', 'invalid', 'expired', 'issuer', 'revoked', 'audience'] as const).map((refusal) => [
+  (['missing', 'format', 'duplicate', 'invalid', 'expired', 'issuer', 'revoked', 'audience'] as const).map((refusal) => [
     refusal,
     { allowed: false, refusal },
   ]),
@@ -49,6 +49,7 @@ export class RequestAuthenticator {
     if (header === undefined || header === '') return this.refuse(request, 'missing');
     const match = BEARER.exec(header);
     if (match === null) return this.refuse(request, 'format');
+    if (hasSeveralAuthorizations(request.raw.rawHeaders)) return this.refuse(request, 'duplicate');
     const token = match[1];
     const cached = this.verifier.cached(token);
     if (cached !== undefined) return this.admit(request, access, cached);
@@ -78,4 +79,14 @@ export class RequestAuthenticator {
     (request as DecidedRequest)[DECISION] = decision;
     return decision;
   }
+}
+
+/** Whether the request carried more than one Authorization header (Node's `headers` keeps the first only). */
+function hasSeveralAuthorizations(rawHeaders: readonly string[]): boolean {
+  let seen = 0;
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i];
+    if (name.length === 13 && name.toLowerCase() === 'authorization' && ++seen > 1) return true;
+  }
+  return false;
 }

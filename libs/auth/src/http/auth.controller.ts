@@ -1,4 +1,18 @@
-import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, ParseUUIDPipe, Post, Query, Req, UseGuards } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  HttpStatus,
+  Param,
+  ParseUUIDPipe,
+  Post,
+  Query,
+  Req,
+  Res,
+  UseGuards,
+} from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiConflictResponse,
@@ -12,8 +26,9 @@ import {
   ApiTags,
   ApiTooManyRequestsResponse,
   ApiUnauthorizedResponse,
+  ApiUnsupportedMediaTypeResponse,
 } from '@nestjs/swagger';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Audience } from '@app/config';
 import { type PublicUser, toPublicUser, UserNotFound, UsersService } from '@app/users';
 import { type ClientInfo, AuthService, type TokenPair } from './auth.service.js';
@@ -22,7 +37,9 @@ import { ClaimsResponse, ErrorResponse, SessionResponse, TokenPairResponse, User
 import { CurrentPrincipal, type Principal } from '../access/principal.js';
 import { AudienceInsufficient } from '../access/bearer-challenges.js';
 import { AnyAudience, Audiences, Public } from '../access/route-access.decorators.js';
+import { NoStore } from './no-store.decorator.js';
 import { AddressRateLimitGuard } from './rate-limit/address-rate-limit.guard.js';
+import { clientAddress } from './client-address.js';
 import { type SessionView, SessionsService } from '../sessions/sessions.service.js';
 import type { TokenClaims } from '../tokens/token-claims.js';
 
@@ -32,6 +49,7 @@ const USER_AUDIENCES: Audience[] = ['web', 'api'];
 @ApiTags('auth')
 @ApiBadRequestResponse({ type: ErrorResponse, description: 'Invalid input: one message per bad field' })
 @ApiPayloadTooLargeResponse({ type: ErrorResponse, description: 'Body over 100 kB' })
+@ApiUnsupportedMediaTypeResponse({ type: ErrorResponse, description: 'A body that is not application/json' })
 @Controller('auth')
 export class AuthController {
   constructor(
@@ -47,26 +65,35 @@ export class AuthController {
   @ApiConflictResponse({ type: ErrorResponse, description: 'Email already registered' })
   @ApiForbiddenResponse({ type: ErrorResponse, description: 'Registration is closed' })
   @ApiTooManyRequestsResponse({ type: ErrorResponse, description: 'Over AUTH_RATE_LIMIT; see Retry-After' })
-  register(@Body() body: RegisterDto): Promise<{ user: PublicUser }> {
-    return this.auth.register(body);
+  @ApiServiceUnavailableResponse({ type: ErrorResponse, description: 'Too many password hashes in progress; see Retry-After' })
+  register(@Body() body: RegisterDto, @Res({ passthrough: true }) reply: FastifyReply): Promise<{ user: PublicUser }> {
+    return this.auth.register(body, closedSignal(reply));
   }
 
   @Post('login')
   @Public()
   @UseGuards(AddressRateLimitGuard)
   @HttpCode(HttpStatus.OK)
+  @NoStore()
   @ApiOkResponse({ type: TokenPairResponse })
   @ApiUnauthorizedResponse({ type: ErrorResponse, description: 'Invalid email or password' })
-  @ApiTooManyRequestsResponse({ type: ErrorResponse, description: 'Over AUTH_RATE_LIMIT or LOGIN_MAX_FAILURES; see Retry-After' })
-  @ApiServiceUnavailableResponse({ type: ErrorResponse, description: 'Token issuance disabled by a server misconfiguration' })
-  login(@Body() body: LoginDto, @Req() request: FastifyRequest): Promise<TokenPair> {
-    return this.auth.login(body, clientInfo(request));
+  @ApiTooManyRequestsResponse({
+    type: ErrorResponse,
+    description: 'Over AUTH_RATE_LIMIT, LOGIN_MAX_FAILURES from this address, or the per-account ceiling; see Retry-After',
+  })
+  @ApiServiceUnavailableResponse({
+    type: ErrorResponse,
+    description: 'Token issuance disabled by a server misconfiguration, or too many password checks in progress (see Retry-After)',
+  })
+  login(@Body() body: LoginDto, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<TokenPair> {
+    return this.auth.login(body, { ...clientInfo(request), closed: closedSignal(reply) });
   }
 
   @Post('refresh')
   @Public()
   @UseGuards(AddressRateLimitGuard)
   @HttpCode(HttpStatus.OK)
+  @NoStore()
   @ApiOkResponse({ type: TokenPairResponse })
   @ApiUnauthorizedResponse({ type: ErrorResponse, description: 'Invalid, expired, reused or revoked refresh token' })
   @ApiTooManyRequestsResponse({ type: ErrorResponse, description: 'Over AUTH_RATE_LIMIT; see Retry-After' })
@@ -123,5 +150,14 @@ export class AuthController {
 
 function clientInfo(request: FastifyRequest): ClientInfo {
   const userAgent = request.headers['user-agent'];
-  return { ip: request.ip ?? null, userAgent: typeof userAgent === 'string' ? userAgent.slice(0, 512) : null };
+  return { ip: clientAddress(request), userAgent: typeof userAgent === 'string' ? userAgent.slice(0, 512) : null };
+}
+
+/** Aborted when the connection closes before the answer is sent (the client gave up waiting). */
+function closedSignal(reply: FastifyReply): AbortSignal {
+  const controller = new AbortController();
+  reply.raw.once('close', () => {
+    if (!reply.raw.writableFinished) controller.abort();
+  });
+  return controller.signal;
 }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { SecurityConfig } from '@app/config';
-import { CLOCK_SKEW_SECONDS } from '../tokens/token-claims.js';
+import { CLOCK_SKEW_SECONDS, LIFETIME_LEEWAY_SECONDS } from '../tokens/token-claims.js';
 
 /**
  * Revoked sessions whose access tokens may still be unexpired, in memory, so a request is
@@ -11,11 +11,15 @@ import { CLOCK_SKEW_SECONDS } from '../tokens/token-claims.js';
 export class RevokedSessions {
   /** Session id → when its last access token has surely expired (ms since epoch). */
   private readonly revoked = new Map<string, number>();
-  /** Revoked access tokens stay dangerous for at most this long after revocation. */
+  /**
+   * Revoked access tokens stay dangerous for at most this long after revocation: an access
+   * token is accepted only while its lifetime (`exp - iat`) is within the configured one plus
+   * leeway, whatever the setting was when it was issued, and until `exp` plus the clock skew.
+   */
   readonly retentionMs: number;
 
   constructor(security: SecurityConfig) {
-    this.retentionMs = (security.accessTokenExpiration + CLOCK_SKEW_SECONDS) * 1000;
+    this.retentionMs = (security.accessTokenExpiration + LIFETIME_LEEWAY_SECONDS + CLOCK_SKEW_SECONDS) * 1000;
   }
 
   isRevoked(sessionId: string): boolean {

@@ -19,6 +19,10 @@ export class Session {
   @Column({ name: 'previous_refresh_token_hash', type: 'bytea', nullable: true })
   previousRefreshTokenHash: Buffer | null;
 
+  /** The current refresh token, sealed (`SuccessorSeal`), once the session has rotated. */
+  @Column({ name: 'sealed_refresh_token', type: 'bytea', nullable: true })
+  sealedRefreshToken: Buffer | null;
+
   @Column({ name: 'rotated_at', type: 'timestamptz', nullable: true })
   rotatedAt: Date | null;
 

@@ -19,6 +19,8 @@ export interface Rotation {
   sessionId: string;
   presentedHash: Buffer;
   successorHash: Buffer;
+  /** The successor itself, sealed (`SuccessorSeal`), for a retry within the grace window. */
+  successorSealed: Buffer;
   successorExpiresAt: Date;
   userAgent: string | null;
   ip: string | null;
@@ -37,6 +39,7 @@ const ROTATE_SESSION = new PreparedStatement<{ user_id: string }>(
   UPDATE sessions
      SET previous_refresh_token_hash = refresh_token_hash,
          refresh_token_hash = $3,
+         sealed_refresh_token = $7,
          rotated_at = now(),
          last_used_at = now(),
          expires_at = $4,
@@ -72,6 +75,7 @@ export class SessionsRepository {
       rotation.successorExpiresAt,
       rotation.userAgent,
       rotation.ip,
+      rotation.successorSealed,
     ]);
     return row?.user_id ?? null;
   }

@@ -1,17 +1,22 @@
 import { jest } from '@jest/globals';
 import { errors, jwtVerify, SignJWT } from 'jose';
-import { createSecretKey, randomUUID } from 'node:crypto';
+import { createHmac, createSecretKey, randomUUID } from 'node:crypto';
 import { tokenStack } from '../testing/token-stack.js';
 import { VERIFIED_TOKEN_CACHE_SIZE } from './access-token-verifier.js';
-import { CLOCK_SKEW_SECONDS } from './token-claims.js';
+import { CLOCK_SKEW_SECONDS, LIFETIME_LEEWAY_SECONDS } from './token-claims.js';
 
 const SECRET = 'unit-test-secret-of-sufficient-length-0123';
 const KEY = createSecretKey(Buffer.from(SECRET));
 const subject = { userId: randomUUID(), sessionId: randomUUID(), audiences: ['web', 'api'] as const };
 
+/** JWT_ACCESS_TOKEN_EXPIRATION of the stack under test. */
+const ACCESS_LIFETIME = 300;
+
 /**
  * What an independent JWT library (jose) says of a token, with Gatehouse's rules: HS256 only,
- * `typ: at+jwt`, the issuer, 30 s of leeway, and every claim present.
+ * `typ: at+jwt`, the issuer, 30 s of leeway, every claim present, and a lifetime no longer than
+ * the configured one (plus leeway). jose also refuses a `crit` header naming an extension it
+ * does not know (RFC 7515 section 4.1.11).
  */
 async function referenceVerdict(token: string): Promise<'valid' | 'expired' | 'issuer' | 'invalid'> {
   try {
@@ -26,13 +31,14 @@ async function referenceVerdict(token: string): Promise<'valid' | 'expired' | 'i
     if (!Array.isArray(audiences) || audiences.length === 0 || !audiences.every((a) => ['web', 'api', 'a2a', 'mcp'].includes(a)))
       return 'invalid';
     if (typeof payload.iat !== 'number' || payload.iat > Date.now() / 1000 + CLOCK_SKEW_SECONDS) return 'invalid';
-    return payload.iss === 'unit' ? 'valid' : 'issuer';
+    if (payload.iss !== 'unit') return 'issuer';
+    return payload.exp! - payload.iat > ACCESS_LIFETIME + LIFETIME_LEEWAY_SECONDS ? 'expired' : 'valid';
   } catch (error) {
     return error instanceof errors.JWTExpired ? 'expired' : 'invalid';
   }
 }
 
-const stack = tokenStack({ PLATFORM_JWT_SECRET: SECRET, JWT_ISSUER: 'unit', JWT_ACCESS_TOKEN_EXPIRATION: '300' });
+const stack = tokenStack({ PLATFORM_JWT_SECRET: SECRET, JWT_ISSUER: 'unit', JWT_ACCESS_TOKEN_EXPIRATION: String(ACCESS_LIFETIME) });
 const now = () => Math.floor(Date.now() / 1000);
 
 /** A token signed by jose, with Gatehouse's header and claims unless changed. */
@@ -41,6 +47,14 @@ function forge(claims: Record<string, unknown> = {}, header: Record<string, unkn
   return new SignJWT({ ...base, ...claims })
     .setProtectedHeader({ alg: 'HS256', typ: 'at+jwt', kid: stack.security.secretFingerprint, ...header })
     .sign(key);
+}
+
+/** A token with a header jose refuses to sign (it validates `crit`), signed by hand with Node's HMAC. */
+function signByHand(header: Record<string, unknown>): string {
+  const encode = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  const claims = { iss: 'unit', aud: ['web'], sub: 'u', sid: 's', jti: randomUUID(), iat: now() - 10, exp: now() + 100 };
+  const input = `${encode({ alg: 'HS256', typ: 'at+jwt', kid: stack.security.secretFingerprint, ...header })}.${encode(claims)}`;
+  return `${input}.${createHmac('sha256', KEY).update(input).digest('base64url')}`;
 }
 
 describe('AccessTokenVerifier against an independent JWT library', () => {
@@ -60,6 +74,14 @@ describe('AccessTokenVerifier against an independent JWT library', () => {
     ['a token with a string audience', () => forge({ aud: 'web' })],
     ['a token issued in the future', () => forge({ iat: now() + 120 })],
     ['a token not valid before a time to come', () => forge({ nbf: now() + 120 })],
+    ['a token that lives longer than the configured lifetime allows', () => forge({ iat: now() - 10, exp: now() + ACCESS_LIFETIME })],
+    ['a token that lives as long as the lifetime leeway allows', () => forge({ iat: now() - 10, exp: now() - 10 + ACCESS_LIFETIME + 30 })],
+    [
+      'a token whose crit header names an unknown extension',
+      () => Promise.resolve(signByHand({ crit: ['urn:example:unknown'], 'urn:example:unknown': 1 })),
+    ],
+    ['a token with an empty crit header', () => Promise.resolve(signByHand({ crit: [] }))],
+    ['a token signed by hand with a plain header', () => Promise.resolve(signByHand({}))],
     ['a tampered token', () => Promise.resolve(`${stack.tokens.issueAccessToken(subject).token.slice(0, -3)}AAA`)],
   ];
 

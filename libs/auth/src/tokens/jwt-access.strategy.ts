@@ -29,6 +29,7 @@ export const ACCESS_STRATEGY = 'gatehouse-access';
 @Injectable()
 export class JwtAccessStrategy extends PassportStrategy(Strategy, ACCESS_STRATEGY) {
   private readonly issuer: string;
+  private readonly maxLifetime: number;
 
   constructor(tokens: TokenProvider, security: SecurityConfig) {
     super({
@@ -42,12 +43,14 @@ export class JwtAccessStrategy extends PassportStrategy(Strategy, ACCESS_STRATEG
       jsonWebTokenOptions: { complete: true, clockTolerance: CLOCK_SKEW_SECONDS },
     } as ConstructorParameters<typeof Strategy>[0]);
     this.issuer = security.issuer;
+    this.maxLifetime = security.accessTokenExpiration;
   }
 
-  validate(decoded: { header: { typ?: unknown }; payload: Record<string, unknown> }): TokenClaims {
+  validate(decoded: { header: { typ?: unknown; crit?: unknown }; payload: Record<string, unknown> }): TokenClaims {
     const outcome = checkClaims(decoded.header, decoded.payload, {
       type: ACCESS_TOKEN_TYPE,
       issuer: this.issuer,
+      maxLifetime: this.maxLifetime,
       now: Date.now() / 1000,
     });
     if (typeof outcome === 'string') throw new ClaimsRejected(outcome);

@@ -84,8 +84,21 @@ export class TokenProvider implements OnModuleInit {
     return this.issue(subject, ACCESS_TOKEN_TYPE, this.security.accessTokenExpiration);
   }
 
-  issueRefreshToken(subject: TokenSubject): IssuedToken {
-    return this.issue(subject, REFRESH_TOKEN_TYPE, this.security.refreshTokenExpiration);
+  /**
+   * A refresh token of a session that began at `authTime` (seconds; now for a login). It lives
+   * `JWT_REFRESH_TOKEN_EXPIRATION`, but never past `SESSION_MAX_LIFETIME` after the session
+   * began (`sessionEnded` tells when that time has come).
+   */
+  issueRefreshToken(subject: TokenSubject, authTime = Math.floor(Date.now() / 1000)): IssuedToken {
+    if (this.sessionEnded(authTime)) throw new Error('The session has reached SESSION_MAX_LIFETIME');
+    const now = Math.floor(Date.now() / 1000);
+    const lifetime = Math.min(this.security.refreshTokenExpiration, authTime + this.security.sessionMaxLifetime - now);
+    return this.issue(subject, REFRESH_TOKEN_TYPE, lifetime, { auth_time: authTime });
+  }
+
+  /** Whether a session that began at `authTime` (seconds) has lived `SESSION_MAX_LIFETIME`: it cannot be refreshed any more. */
+  sessionEnded(authTime: number): boolean {
+    return authTime + this.security.sessionMaxLifetime <= Math.floor(Date.now() / 1000);
   }
 
   /** The key that verifies tokens carrying this `kid`, if any (none at all when issuance is disabled). */
@@ -116,7 +129,7 @@ export class TokenProvider implements OnModuleInit {
     });
   }
 
-  private issue(subject: TokenSubject, type: string, lifetime: number): IssuedToken {
+  private issue(subject: TokenSubject, type: string, lifetime: number, extra: Partial<TokenClaims> = {}): IssuedToken {
     this.assertCanIssue();
     const now = Math.floor(Date.now() / 1000);
     const claims: TokenClaims = {
@@ -127,6 +140,7 @@ export class TokenProvider implements OnModuleInit {
       jti: randomUUID(),
       iat: now,
       exp: now + lifetime,
+      ...extra,
     };
     const { kid, algorithm } = this.keys.current;
     const token = this.jwt.sign(claims, { algorithm, header: { alg: algorithm, typ: type, kid } });

@@ -1,16 +1,53 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { Allow, IsEmail, IsIn, IsNotEmpty, IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsEmail, IsIn, IsNotEmpty, IsOptional, IsString, MaxLength, ValidateBy } from 'class-validator';
 import { AUDIENCES } from '@app/config';
+import { EMAIL_CHARACTERS_MESSAGE, hasForbiddenEmailCharacters, MAX_PASSWORD_BYTES } from '@app/users';
 
-/** Emails are compared and stored trimmed (and lower-cased by the users service). */
-const Trimmed = () => Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value));
+/** The longest email accepted (RFC 5321's 64 + 1 + 255, rounded as everyone does). */
+const MAX_EMAIL_LENGTH = 320;
+
+/**
+ * Emails are compared and stored trimmed (and lower-cased and NFC-normalised by the users
+ * service). One with a forbidden character is left as it is for the validator to refuse:
+ * trimming would quietly drop a zero-width no-break space at either end.
+ */
+const Trimmed = () =>
+  Transform(({ value }: { value: unknown }) => (typeof value === 'string' && !hasForbiddenEmailCharacters(value) ? value.trim() : value));
+
+/** No control or zero-width character anywhere in the email. */
+const VisibleCharacters = () =>
+  ValidateBy({
+    name: 'visibleCharacters',
+    validator: {
+      validate: (value: unknown) => typeof value !== 'string' || !hasForbiddenEmailCharacters(value),
+      defaultMessage: () => EMAIL_CHARACTERS_MESSAGE,
+    },
+  });
+
+/** At most `MAX_PASSWORD_BYTES` bytes in UTF-8: anything longer can never match (bcrypt's limit). */
+const LOGIN_PASSWORD_LENGTH_MESSAGE =
+  `password must be at most ${MAX_PASSWORD_BYTES} bytes long ` +
+  `(${MAX_PASSWORD_BYTES} bytes is bcrypt's limit; non-ASCII characters take several bytes)`;
+const WithinBcryptLimit = () =>
+  ValidateBy({
+    name: 'withinBcryptLimit',
+    validator: {
+      validate: (value: unknown) => typeof value !== 'string' || Buffer.byteLength(value, 'utf8') <= MAX_PASSWORD_BYTES,
+      defaultMessage: () => LOGIN_PASSWORD_LENGTH_MESSAGE,
+    },
+  });
 
 export class RegisterDto {
-  @ApiProperty({ example: 'ada@example.com', description: 'Trimmed and stored in lower case' })
+  @ApiProperty({
+    example: 'ada@example.com',
+    maxLength: MAX_EMAIL_LENGTH,
+    description: 'Trimmed, stored in lower case and Unicode NFC; no control or zero-width characters',
+  })
   @Trimmed()
   @IsEmail({}, { message: 'email must be a valid email address' })
-  @MaxLength(320)
+  @VisibleCharacters()
+  @MaxLength(MAX_EMAIL_LENGTH)
   email: string;
 
   @ApiProperty({ minLength: 8, description: "8 to 72 bytes (bcrypt's limit); longer passwords are refused, never truncated" })
@@ -25,14 +62,17 @@ export class RegisterDto {
 }
 
 export class LoginDto {
-  @ApiProperty({ example: 'ada@example.com' })
+  @ApiProperty({ example: 'ada@example.com', maxLength: MAX_EMAIL_LENGTH })
   @IsString()
   @IsNotEmpty()
+  @VisibleCharacters()
+  @MaxLength(MAX_EMAIL_LENGTH)
   email: string;
 
-  @ApiProperty()
+  @ApiProperty({ description: `At most ${MAX_PASSWORD_BYTES} bytes (bcrypt's limit)` })
   @IsString()
   @IsNotEmpty()
+  @WithinBcryptLimit()
   password: string;
 
   @ApiPropertyOptional({
@@ -42,8 +82,10 @@ export class LoginDto {
       { type: 'array', items: { type: 'string', enum: [...AUDIENCES] } },
     ],
   })
-  @Allow()
-  audience?: unknown;
+  @IsOptional()
+  // `each`: a string, or an array whose every entry is a string (an array of arrays is refused).
+  @IsString({ each: true, message: 'audience must be a string or an array of strings' })
+  audience?: string | string[];
 }
 
 export class RefreshDto {

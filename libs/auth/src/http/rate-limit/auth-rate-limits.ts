@@ -1,12 +1,22 @@
 import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { createHash } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { type RateLimiterAbstract, RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { RateLimitConfig, RedisConfig } from '@app/config';
 import { DomainError } from '@app/errors';
 import { AuthMetrics } from '../../auth-metrics.js';
 
-const ACCOUNT_WINDOW_SECONDS = 15 * 60;
 const ADDRESS_WINDOW_SECONDS = 60;
+/** Failed logins are counted in windows of 15 minutes that start at the first failure. */
+export const FAILURE_WINDOW_SECONDS = 15 * 60;
+/**
+ * Once an address has had LOGIN_MAX_FAILURES failed logins on an account, it waits this long
+ * before its next try on that account; every further failure doubles the wait, up to the end
+ * of the window.
+ */
+export const FIRST_DELAY_SECONDS = 30;
+/** Failed logins per account from all addresses together, as a multiple of LOGIN_MAX_FAILURES. */
+export const ACCOUNT_CEILING_FACTOR = 10;
 /** A Redis command that gets no answer within this fails, and the in-process counters answer instead. */
 export const REDIS_COMMAND_TIMEOUT_MS = 500;
 
@@ -17,18 +27,46 @@ export class TooManyRequests extends DomainError {
   }
 }
 
+/** One login's place in the failure counts, reserved before its password is checked. */
+export interface LoginAttempt {
+  /** Wrong password, unknown email or disabled account: the failure stays counted. */
+  failed(): Promise<void>;
+  /** The right password: this address's failures on the account are forgotten. */
+  succeeded(): Promise<void>;
+  /** No answer about the password (the hashing queue was full, the client left, an error): it counts for nothing. */
+  abandoned(): Promise<void>;
+}
+
+/** A counter's answer: `over` when the consumption went past the limiter's points. */
+interface Count {
+  res: RateLimiterRes;
+  over: boolean;
+}
+
 /**
- * Brute-force protection (rate-limiter-flexible): requests per client address per minute to
- * login/register/refresh (AUTH_RATE_LIMIT), and failed logins per account per 15 minutes
- * (LOGIN_MAX_FAILURES). Counters live in Redis when REDIS_URL is set, so every instance shares
- * them, with an in-process limiter standing in while Redis is unreachable.
+ * Brute-force protection (rate-limiter-flexible):
+ * - requests per client address per minute to login/register/refresh (AUTH_RATE_LIMIT);
+ * - failed logins per account *and* client address (LOGIN_MAX_FAILURES per 15 minutes), then
+ *   growing delays for that address only, so an attacker at one address never locks the
+ *   owner out at another;
+ * - failed logins per account from every address together, up to ACCOUNT_CEILING_FACTOR ×
+ *   LOGIN_MAX_FAILURES per 15 minutes, against guessing spread over many addresses.
+ * A login reserves its place in the counts before bcrypt runs, so concurrent guesses cannot
+ * slip past a limit. Accounts are keyed by a SHA-256 hash of the normalised email, never the
+ * email. Counters live in Redis when REDIS_URL is set, so every instance shares them, with an
+ * in-process limiter standing in while Redis is unreachable.
  */
 @Injectable()
 export class AuthRateLimits implements OnApplicationShutdown {
   private readonly logger = new Logger('AuthRateLimits');
   private readonly redis: Redis | undefined;
   private readonly perAddress: RateLimiterAbstract;
+  /** Failed logins per (account, address): LOGIN_MAX_FAILURES of them before the delays. */
+  private readonly pairFailures: RateLimiterAbstract;
+  /** One attempt at a time past the limit, and the delay before the next one (a block). */
+  private readonly pairTurns: RateLimiterAbstract;
   private readonly accountFailures: RateLimiterAbstract;
+  private readonly maxFailures: number;
 
   constructor(
     limits: RateLimitConfig,
@@ -58,8 +96,11 @@ export class AuthRateLimits implements OnApplicationShutdown {
             insuranceLimiter: memory,
           });
     };
+    this.maxFailures = limits.loginMaxFailures;
     this.perAddress = limiter('auth-address', limits.authRateLimit, ADDRESS_WINDOW_SECONDS);
-    this.accountFailures = limiter('login-failures', limits.loginMaxFailures, ACCOUNT_WINDOW_SECONDS);
+    this.pairFailures = limiter('login-failures', limits.loginMaxFailures, FAILURE_WINDOW_SECONDS);
+    this.pairTurns = limiter('login-delay', 1, FIRST_DELAY_SECONDS);
+    this.accountFailures = limiter('login-account-failures', ACCOUNT_CEILING_FACTOR * limits.loginMaxFailures, FAILURE_WINDOW_SECONDS);
   }
 
   /** After the HTTP server has finished its in-flight requests. */
@@ -77,22 +118,68 @@ export class AuthRateLimits implements OnApplicationShutdown {
     }
   }
 
-  /** The 429 for an account that has had LOGIN_MAX_FAILURES failed logins in 15 minutes, or null. */
-  async accountLock(account: string): Promise<TooManyRequests | null> {
-    const state = await this.accountFailures.get(account);
-    if (state === null || state.consumedPoints < this.accountFailures.points) return null;
-    this.metrics.rateLimitRejected('account');
-    return new TooManyRequests(Math.max(1, Math.ceil(state.msBeforeNext / 1000)));
-  }
+  /**
+   * Reserves a login attempt on `account` (the normalised email) from `address`, or refuses it
+   * with 429: the account is over its ceiling, or this address must wait before its next try.
+   */
+  async beginLogin(account: string, address: string): Promise<LoginAttempt> {
+    const accountKey = hashAccount(account);
+    const pairKey = `${accountKey}:${address}`;
 
-  async recordFailure(account: string): Promise<void> {
-    await this.accountFailures.consume(account).catch((rejection: unknown) => {
-      if (!(rejection instanceof RateLimiterRes)) throw rejection;
-    });
-  }
+    const accountCount = await count(this.accountFailures, accountKey);
+    if (accountCount.over) {
+      this.metrics.rateLimitRejected('account');
+      throw toTooManyRequests(accountCount.res);
+    }
+    const pairCount = await count(this.pairFailures, pairKey);
+    let holdsTurn = false;
+    if (pairCount.over) {
+      // Past the limit, an address gets one try per delay: the first to take the turn goes on.
+      const turn = await count(this.pairTurns, pairKey);
+      if (turn.over) {
+        await Promise.all([this.pairFailures.reward(pairKey), this.accountFailures.reward(accountKey)]);
+        this.metrics.rateLimitRejected('account_address');
+        throw toTooManyRequests(turn.res);
+      }
+      holdsTurn = true;
+    }
 
-  async clearFailures(account: string): Promise<void> {
-    await this.accountFailures.delete(account);
+    const failures = pairCount.res.consumedPoints;
+    const windowLeftMs = pairCount.res.msBeforeNext;
+    return {
+      failed: async () => {
+        if (failures < this.maxFailures) return;
+        const delay = FIRST_DELAY_SECONDS * 2 ** Math.min(failures - this.maxFailures, 16);
+        // A window that ends sooner ends the delay too: its failures are forgotten then.
+        const seconds = Math.max(1, Math.min(delay, Math.ceil(windowLeftMs / 1000)));
+        await this.pairTurns.block(pairKey, seconds);
+      },
+      succeeded: async () => {
+        await Promise.all([this.pairFailures.delete(pairKey), this.pairTurns.delete(pairKey), this.accountFailures.reward(accountKey)]);
+      },
+      abandoned: async () => {
+        await Promise.all([
+          this.pairFailures.reward(pairKey),
+          this.accountFailures.reward(accountKey),
+          holdsTurn ? this.pairTurns.delete(pairKey) : undefined,
+        ]);
+      },
+    };
+  }
+}
+
+/** Rate-limit keys name an account by a hash of its normalised email: no plain email in Redis. */
+export function hashAccount(account: string): string {
+  return createHash('sha256').update(account, 'utf8').digest('base64url');
+}
+
+/** Consumes one point; a rejection for being over the points is an answer, not an error. */
+async function count(limiter: RateLimiterAbstract, key: string): Promise<Count> {
+  try {
+    return { res: await limiter.consume(key), over: false };
+  } catch (rejection) {
+    if (rejection instanceof RateLimiterRes) return { res: rejection, over: true };
+    throw rejection;
   }
 }
 
