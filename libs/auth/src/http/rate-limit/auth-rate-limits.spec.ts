@@ -10,7 +10,7 @@ const ACCOUNT = 'ada@example.com';
 function limits(): AuthRateLimits {
   return new AuthRateLimits(
     { loginMaxFailures: MAX_FAILURES, authRateLimit: 1000 },
-    { url: undefined },
+    { url: undefined, keyPrefix: 'gatehouse:' },
     new AuthMetrics(new MetricsRegistry()),
   );
 }
