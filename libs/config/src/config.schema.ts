@@ -174,6 +174,13 @@ function settingsSchema(isDevelopment: boolean): Joi.ObjectSchema {
       'a redis:// or rediss:// URL, or unset for in-process counters',
       PLACEHOLDER_PASSWORD,
     ),
+    REDIS_KEY_PREFIX: setting(
+      Joi.string()
+        .pattern(/^[A-Za-z0-9_:.{}-]{1,64}$/)
+        .default('gatehouse:'),
+      '1 to 64 letters, digits, _ : . - and curly braces',
+      { 'string.pattern.base': '{{json(#value)}} is not a key prefix' },
+    ),
     PORT: setting(integer().min(0).max(65_535).default(3000), 'an integer from 0 to 65535'),
     HOST: setting(Joi.string().trim().default('127.0.0.1'), 'a host name or IP address'),
     BCRYPT_COST: isDevelopment

@@ -90,6 +90,8 @@ export abstract class DatabaseConfig {
 
 export abstract class RedisConfig {
   readonly url: string | undefined;
+  /** Put before every key Gatehouse writes, so several deployments can share one Redis. */
+  readonly keyPrefix: string;
 }
 
 /** Every section, validated together once at start-up. */

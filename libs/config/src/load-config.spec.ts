@@ -43,6 +43,7 @@ describe('defaults', () => {
     ['database url (embedded)', config.database.url, undefined],
     ['data directory', config.database.dataDir, '.data'],
     ['redis url (in-process)', config.redis.url, undefined],
+    ['redis key prefix', config.redis.keyPrefix, 'gatehouse:'],
     ['port', config.http.port, 3000],
     ['host', config.http.host, '127.0.0.1'],
     ['bcrypt cost', config.accounts.bcryptCost, 12],
@@ -351,6 +352,8 @@ describe('other settings', () => {
     ['PORT', '0', DEV, (c: GatehouseConfig) => c.http.port, 0],
     ['DATABASE_URL', 'postgresql://u@db:5432/g', DEV, (c: GatehouseConfig) => c.database.url, 'postgresql://u@db:5432/g'],
     ['REDIS_URL', 'redis://127.0.0.1:6379', DEV, (c: GatehouseConfig) => c.redis.url, 'redis://127.0.0.1:6379'],
+    ['REDIS_KEY_PREFIX', 'staging:', DEV, (c: GatehouseConfig) => c.redis.keyPrefix, 'staging:'],
+    ['REDIS_KEY_PREFIX', '{gatehouse-eu}:', DEV, (c: GatehouseConfig) => c.redis.keyPrefix, '{gatehouse-eu}:'],
     ['LOG_LEVEL', 'debug', DEV, (c: GatehouseConfig) => c.http.logLevel, 'debug'],
     [
       'CORS_ORIGINS',
@@ -432,6 +435,18 @@ describe('other settings', () => {
       'http://cache',
       DEV,
       'REDIS_URL: "http://cache" is not a valid URL of the right kind; allowed: a redis:// or rediss:// URL, or unset for in-process counters',
+    ],
+    [
+      'REDIS_KEY_PREFIX',
+      'a b',
+      DEV,
+      'REDIS_KEY_PREFIX: "a b" is not a key prefix; allowed: 1 to 64 letters, digits, _ : . - and curly braces',
+    ],
+    [
+      'REDIS_KEY_PREFIX',
+      'x'.repeat(65),
+      DEV,
+      `REDIS_KEY_PREFIX: "${'x'.repeat(65)}" is not a key prefix; allowed: 1 to 64 letters, digits, _ : . - and curly braces`,
     ],
   ])('%s=%s is rejected', (variable, value, base, line) => {
     expect(problemsOf({ ...base, [variable]: value })).toEqual([line]);

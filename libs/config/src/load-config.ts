@@ -97,7 +97,7 @@ export function loadGatehouseConfig(env: Environment = process.env): ConfigResul
       metricsPort: valid.METRICS_PORT,
     },
     database: { url: valid.DATABASE_URL, dataDir: valid.GATEHOUSE_DATA_DIR },
-    redis: { url: valid.REDIS_URL },
+    redis: { url: valid.REDIS_URL, keyPrefix: valid.REDIS_KEY_PREFIX },
     warnings,
   };
   return { ok: true, config };
@@ -129,6 +129,7 @@ interface ValidSettings {
   DATABASE_URL?: string;
   GATEHOUSE_DATA_DIR: string;
   REDIS_URL?: string;
+  REDIS_KEY_PREFIX: string;
 }
 
 /**

@@ -88,6 +88,7 @@ export async function createPlatform(
     );
     acceptJsonBodiesOnly(app.getHttpAdapter().getInstance());
     logRequests(app.getHttpAdapter().getInstance(), config, root);
+    drainOnClose(app);
     configureHttp(app, config);
     await listen(app, config);
   } catch (error) {
@@ -110,6 +111,28 @@ export async function createPlatform(
         await embedded?.stop();
       })()),
   };
+}
+
+/**
+ * Closing the HTTP server stops accepting connections and closes the idle ones, then waits for
+ * the others. A connection whose request was in flight would stay open after its answer (keep-
+ * alive) and hold the shutdown up: its answer says `Connection: close`, and what becomes idle
+ * while draining is closed.
+ */
+function drainOnClose(app: NestFastifyApplication): void {
+  const fastify = app.getHttpAdapter().getInstance();
+  let draining = false;
+  fastify.addHook('preClose', (done) => {
+    draining = true;
+    const sweep = setInterval(() => fastify.server.closeIdleConnections(), 250);
+    sweep.unref();
+    fastify.server.once('close', () => clearInterval(sweep));
+    done();
+  });
+  fastify.addHook('onSend', (_request, reply, payload, done) => {
+    if (draining) reply.header('Connection', 'close');
+    done(null, payload);
+  });
 }
 
 /**

@@ -11,7 +11,7 @@ const ACCOUNT = 'ada@example.com';
 function limits(): AuthRateLimits {
   return new AuthRateLimits(
     { loginMaxFailures: MAX_FAILURES, authRateLimit: 1000, invitationRateLimit: 20 },
-    new RateLimiters({ url: undefined }),
+    new RateLimiters({ url: undefined, keyPrefix: 'gatehouse:' }),
     new AuthMetrics(new MetricsRegistry()),
   );
 }

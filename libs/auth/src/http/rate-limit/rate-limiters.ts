@@ -1,8 +1,11 @@
-import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { Redis } from 'ioredis';
 import { type RateLimiterAbstract, RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { RedisConfig } from '@app/config';
 import { DomainError } from '@app/errors';
+
+/** A Redis command that gets no answer within this fails, and the in-process counters answer instead. */
+export const REDIS_COMMAND_TIMEOUT_MS = 500;
 
 /** 429 with `Retry-After` (seconds). */
 export class TooManyRequests extends DomainError {
@@ -23,13 +26,20 @@ export function toTooManyRequests(rejection: unknown): unknown {
  * in-process limiter standing in while Redis is unreachable; otherwise they are in-process.
  */
 @Injectable()
-export class RateLimiters implements OnModuleDestroy {
+export class RateLimiters implements OnApplicationShutdown {
   private readonly logger = new Logger('RateLimiters');
   private readonly redis: Redis | undefined;
 
-  constructor(redisConfig: RedisConfig) {
+  constructor(private readonly redisConfig: RedisConfig) {
     if (redisConfig.url !== undefined) {
-      this.redis = new Redis(redisConfig.url, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: false });
+      // A command fails fast instead of waiting on a Redis that is down or frozen, so the
+      // in-process limiter stands in at once.
+      this.redis = new Redis(redisConfig.url, {
+        enableOfflineQueue: false,
+        maxRetriesPerRequest: 0,
+        commandTimeout: REDIS_COMMAND_TIMEOUT_MS,
+        lazyConnect: false,
+      });
       this.redis.on('error', (error) => this.logger.warn(`Redis: ${error.message}`));
     }
   }
@@ -41,14 +51,15 @@ export class RateLimiters implements OnModuleDestroy {
       ? memory
       : new RateLimiterRedis({
           storeClient: this.redis,
-          keyPrefix: `gatehouse:${keyPrefix}`,
+          keyPrefix: `${this.redisConfig.keyPrefix}${keyPrefix}`,
           points,
           duration: durationSeconds,
           insuranceLimiter: memory,
         });
   }
 
-  async onModuleDestroy(): Promise<void> {
+  /** After the HTTP server has finished its in-flight requests. */
+  async onApplicationShutdown(): Promise<void> {
     await this.redis?.quit().catch(() => undefined);
   }
 }
