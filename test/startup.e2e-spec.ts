@@ -1,11 +1,12 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
-import { freePort, runGatehouse, startGatehouseServer } from './support/gatehouse-process.js';
+import { runGatehouse, startGatehouseServer } from './support/gatehouse-process.js';
 import { startTestPlatform, testDatabaseUrl } from './support/platform.js';
+import { freePort } from './support/ports.js';
 import { expectError } from './support/responses.js';
+import { withDatabaseClient } from './support/test-database.js';
 
 function isRunning(pid: number): boolean {
   try {
@@ -73,7 +74,7 @@ describe('gatehouse start on the embedded PostgreSQL', () => {
   it('refuses a second Gatehouse on the same data directory with a clear message', async () => {
     const server = await startGatehouseServer({ PLATFORM_ENV: 'dev', GATEHOUSE_DATA_DIR: dataDir });
     try {
-      const second = await runGatehouse(['start'], { PLATFORM_ENV: 'dev', GATEHOUSE_DATA_DIR: dataDir, PORT: String(await freePort()) });
+      const second = await runGatehouse(['start'], { PLATFORM_ENV: 'dev', GATEHOUSE_DATA_DIR: dataDir, PORT: '0' });
       expect(second.code).toBe(1);
       expect(second.stderr).toMatch(/^GATEHOUSE_DATA_DIR: the embedded PostgreSQL in .* is already running \(pid \d+\)/m);
       expect(second.stderr).not.toMatch(/\n\s+at /);
@@ -99,19 +100,22 @@ describe('gatehouse start on DATABASE_URL', () => {
 describe('start-up failures', () => {
   it('names an unusable data directory in one line, without a stack trace', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'gatehouse-bad-'));
-    const file = join(dir, 'not-a-directory');
-    await writeFile(file, '');
-    const result = await runGatehouse(['start'], { PLATFORM_ENV: 'dev', GATEHOUSE_DATA_DIR: file });
-    expect(result.code).toBe(1);
-    expect(result.stderr).toContain(`GATEHOUSE_DATA_DIR: cannot use ${file} (EEXIST); allowed: a writable directory`);
-    expect(result.stderr).not.toMatch(/\n\s+at /);
-    await rm(dir, { recursive: true, force: true });
+    try {
+      const file = join(dir, 'not-a-directory');
+      await writeFile(file, '');
+      const result = await runGatehouse(['start'], { PLATFORM_ENV: 'dev', GATEHOUSE_DATA_DIR: file });
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain(`GATEHOUSE_DATA_DIR: cannot use ${file} (EEXIST); allowed: a writable directory`);
+      expect(result.stderr).not.toMatch(/\n\s+at /);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('names a port that is taken', async () => {
     const blocker = createServer();
-    const port = await freePort();
-    await new Promise<void>((resolve) => blocker.listen(port, '127.0.0.1', resolve));
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const { port } = blocker.address() as AddressInfo;
     try {
       const result = await runGatehouse(['start'], { PLATFORM_ENV: 'dev', DATABASE_URL: testDatabaseUrl(), PORT: String(port) });
       expect(result.code).toBe(1);
@@ -134,7 +138,7 @@ describe('start-up failures', () => {
     const result = await runGatehouse(['start'], { JWT_ACCESS_TOKEN_EXPIRATION: '0', JWT_AUDIENCES: 'web,tv' });
     expect(result.code).toBe(1);
     expect(result.stderr.trim().split('\n')).toEqual([
-      'JWT_ISSUER: is required outside dev; allowed: a non-empty string (required outside dev)',
+      'JWT_ISSUER: is required outside dev (for development, set PLATFORM_ENV=dev, e.g. in .env); allowed: a non-empty string (required outside dev)',
       'JWT_ACCESS_TOKEN_EXPIRATION: 0 is too small; allowed: an integer number of seconds from 1 to 31536000 (1 year)',
       'JWT_AUDIENCES: "tv" is not a known audience; allowed: a non-empty comma-separated list of web, api, a2a, mcp',
     ]);
@@ -156,26 +160,28 @@ describe('health', () => {
   it('answers /health/ready 503 while the database refuses connections, and 200 again after', async () => {
     // A database of its own, so cutting it off disturbs no other test.
     const name = `gatehouse_down_${process.pid}_${Date.now()}`;
-    const admin = new pg.Client({ connectionString: testDatabaseUrl() });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${name}`);
-    const url = new URL(testDatabaseUrl());
-    url.pathname = `/${name}`;
-    const platform = await startTestPlatform({ DATABASE_URL: url.toString() });
-    try {
-      expect((await fetch(`${platform.url}/health/ready`)).status).toBe(200);
+    await withDatabaseClient(async (admin) => {
+      await admin.query(`CREATE DATABASE ${name}`);
+      try {
+        const url = new URL(testDatabaseUrl());
+        url.pathname = `/${name}`;
+        const platform = await startTestPlatform({ DATABASE_URL: url.toString() });
+        try {
+          expect((await fetch(`${platform.url}/health/ready`)).status).toBe(200);
 
-      await admin.query(`ALTER DATABASE ${name} WITH ALLOW_CONNECTIONS false`);
-      await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1', [name]);
-      await expectError(await fetch(`${platform.url}/health/ready`), 503, /^Not ready: database is down/);
+          await admin.query(`ALTER DATABASE ${name} WITH ALLOW_CONNECTIONS false`);
+          await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1', [name]);
+          await expectError(await fetch(`${platform.url}/health/ready`), 503, /^Not ready: database is down/);
 
-      await admin.query(`ALTER DATABASE ${name} WITH ALLOW_CONNECTIONS true`);
-      expect((await fetch(`${platform.url}/health/ready`)).status).toBe(200);
-    } finally {
-      await platform.close();
-      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await admin.end();
-    }
+          await admin.query(`ALTER DATABASE ${name} WITH ALLOW_CONNECTIONS true`);
+          expect((await fetch(`${platform.url}/health/ready`)).status).toBe(200);
+        } finally {
+          await platform.close();
+        }
+      } finally {
+        await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      }
+    });
   });
 
   it('answers an unknown route with the common error shape', async () => {
