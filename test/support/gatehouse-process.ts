@@ -48,16 +48,30 @@ export interface ServerProcess {
 /** Where the server says it listens, in its log (a JSON line, or a readable one in dev). */
 const LISTENING = /Gatehouse is listening on (http:\/\/[^\s"]+)/;
 
+export interface ServerOptions {
+  timeoutMs?: number;
+  /** The working directory (default: the run's temporary directory, which holds no `.env`). */
+  cwd?: string;
+  /** Options of `gatehouse start`, such as --dev. */
+  args?: string[];
+  /** Lead a process group of its own, as a command started at a terminal does (whose Ctrl-C signals the whole group). */
+  processGroup?: boolean;
+}
+
 /**
- * Starts `gatehouse start` (`args`: its options, such as --dev) and waits until /health/ready
- * answers 200. Unless `env` sets PORT, the server listens on port 0 and its log says which port
- * it got (at LOG_LEVEL info or below): a port probed beforehand could be taken by then.
+ * Starts `gatehouse start` and waits until /health/ready answers 200. Unless `env` sets PORT,
+ * the server listens on port 0 and its log says which port it got (at LOG_LEVEL info or
+ * below): a port probed beforehand could be taken by then.
  */
 export async function startGatehouseServer(
   env: Record<string, string>,
-  { timeoutMs = 30_000, cwd = tmpdir(), args = [] }: { timeoutMs?: number; cwd?: string; args?: string[] } = {},
+  { timeoutMs = 30_000, cwd = tmpdir(), args = [], processGroup = false }: ServerOptions = {},
 ): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [GATEHOUSE_BIN, 'start', ...args], { env: childEnvironment({ PORT: '0', ...env }), cwd });
+  const child = spawn(process.execPath, [GATEHOUSE_BIN, 'start', ...args], {
+    env: childEnvironment({ PORT: '0', ...env }),
+    cwd,
+    detached: processGroup,
+  });
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));

@@ -1,5 +1,5 @@
 import { type GatehouseConfig, loadGatehouseConfig } from '@app/config';
-import { startEmbeddedPostgres } from '@app/database';
+import { embeddedPostgresInstalled, NO_EMBEDDED_POSTGRES, startEmbeddedPostgres } from '@app/database';
 
 /**
  * The validated configuration (from the environment over `.env`, as the server reads it), or
@@ -22,6 +22,7 @@ export function fail(message: string): never {
  */
 export async function withDatabaseUrl<T>(config: GatehouseConfig, work: (url: string) => Promise<T>): Promise<T> {
   if (config.database.url !== undefined) return work(config.database.url);
+  if (!(await embeddedPostgresInstalled())) fail(NO_EMBEDDED_POSTGRES);
   const embedded = await startEmbeddedPostgres(config.database.dataDir, { attach: true });
   try {
     return await work(embedded.url);

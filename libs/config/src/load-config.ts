@@ -109,7 +109,12 @@ function validate(env: Environment, envFile: string | undefined, fromFile: Reado
       bcryptWorkers: valid.BCRYPT_WORKERS ?? defaultBcryptWorkers(),
       allowRegistration: valid.ALLOW_REGISTRATION,
     },
-    rateLimits: { loginMaxFailures: valid.LOGIN_MAX_FAILURES, authRateLimit: valid.AUTH_RATE_LIMIT },
+    rateLimits: {
+      loginMaxFailures: valid.LOGIN_MAX_FAILURES,
+      authRateLimit: valid.AUTH_RATE_LIMIT,
+      invitationRateLimit: valid.INVITATION_RATE_LIMIT,
+    },
+    workspaces: { invitationExpiration: valid.INVITATION_EXPIRATION },
     http: {
       port: valid.PORT,
       host: valid.HOST,
@@ -121,7 +126,7 @@ function validate(env: Environment, envFile: string | undefined, fromFile: Reado
       metricsPort: valid.METRICS_PORT,
     },
     database: { url: valid.DATABASE_URL, dataDir: valid.GATEHOUSE_DATA_DIR },
-    redis: { url: valid.REDIS_URL },
+    redis: { url: valid.REDIS_URL, keyPrefix: valid.REDIS_KEY_PREFIX },
     envFile,
     warnings,
   };
@@ -142,6 +147,8 @@ interface ValidSettings {
   ALLOW_REGISTRATION: boolean;
   LOGIN_MAX_FAILURES: number;
   AUTH_RATE_LIMIT: number;
+  INVITATION_RATE_LIMIT: number;
+  INVITATION_EXPIRATION: number;
   PORT: number;
   HOST: string;
   TRUST_PROXY: TrustedProxies;
@@ -153,6 +160,7 @@ interface ValidSettings {
   DATABASE_URL?: string;
   GATEHOUSE_DATA_DIR: string;
   REDIS_URL?: string;
+  REDIS_KEY_PREFIX: string;
 }
 
 /**

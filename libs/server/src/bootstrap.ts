@@ -2,7 +2,13 @@ import { type DynamicModule, Logger, type LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { ConfigValidationError, type GatehouseConfig, loadGatehouseConfig, prepareDevelopmentMode, type TrustedProxies } from '@app/config';
-import { DatabaseStartupError, type EmbeddedDatabase, startEmbeddedPostgres } from '@app/database';
+import {
+  DatabaseStartupError,
+  type EmbeddedDatabase,
+  embeddedPostgresInstalled,
+  NO_EMBEDDED_POSTGRES,
+  startEmbeddedPostgres,
+} from '@app/database';
 import { acceptJsonBodiesOnly } from './json-body.js';
 import { createRootLogger, logRequests, PinoLoggerService, requestId } from './logging.js';
 import { setUpOpenApi } from './openapi.js';
@@ -49,6 +55,7 @@ export async function createPlatform(
   let embedded: EmbeddedDatabase | undefined;
   let databaseUrl = config.database.url;
   if (databaseUrl === undefined) {
+    if (!(await embeddedPostgresInstalled())) throw new StartupError(NO_EMBEDDED_POSTGRES);
     logger.log(`Starting the embedded PostgreSQL in ${config.database.dataDir}`);
     embedded = await startEmbeddedPostgres(config.database.dataDir);
     databaseUrl = embedded.url;
@@ -71,6 +78,7 @@ export async function createPlatform(
     );
     acceptJsonBodiesOnly(app.getHttpAdapter().getInstance());
     logRequests(app.getHttpAdapter().getInstance(), config, root);
+    drainOnClose(app);
     configureHttp(app, config);
     await listen(app, config);
   } catch (error) {
@@ -93,6 +101,28 @@ export async function createPlatform(
         await embedded?.stop();
       })()),
   };
+}
+
+/**
+ * Closing the HTTP server stops accepting connections and closes the idle ones, then waits for
+ * the others. A connection whose request was in flight would stay open after its answer (keep-
+ * alive) and hold the shutdown up: its answer says `Connection: close`, and what becomes idle
+ * while draining is closed.
+ */
+function drainOnClose(app: NestFastifyApplication): void {
+  const fastify = app.getHttpAdapter().getInstance();
+  let draining = false;
+  fastify.addHook('preClose', (done) => {
+    draining = true;
+    const sweep = setInterval(() => fastify.server.closeIdleConnections(), 250);
+    sweep.unref();
+    fastify.server.once('close', () => clearInterval(sweep));
+    done();
+  });
+  fastify.addHook('onSend', (_request, reply, payload, done) => {
+    if (draining) reply.header('Connection', 'close');
+    done(null, payload);
+  });
 }
 
 /**
@@ -125,6 +155,10 @@ function configureHttp(app: NestFastifyApplication, config: GatehouseConfig): vo
         styleSrc: ["'self'", "'unsafe-inline'"],
         imgSrc: ["'self'", 'data:'],
         scriptSrc: ["'self'", "'unsafe-inline'"],
+        // helmet's default upgrade-insecure-requests sends /docs's own assets to https:// when
+        // the page came over plain HTTP (any host but localhost): a blank page. Behind TLS the
+        // assets are fetched over https:// anyway, as their URLs are relative.
+        upgradeInsecureRequests: null,
       },
     },
   });
