@@ -1,8 +1,10 @@
 /**
  * Three tiers: `unit` (specs beside the code in apps/ and libs/), `medium` (test/medium/, the
  * domain services without HTTP against a real PostgreSQL) and `e2e` (test/, over HTTP against a
- * real PostgreSQL). Both database tiers share one global setup, which Jest runs once. Gatehouse is native ESM (NestJS 12 is ESM-only), so Jest runs
- * with --experimental-vm-modules and ts-jest emits ESM.
+ * real PostgreSQL). Both database tiers share one global setup, which Jest runs once; every
+ * tier but lint writes its temporary files in the run's scratch area, which must be left empty.
+ * Gatehouse is native ESM (NestJS 12 is ESM-only), so Jest runs with --experimental-vm-modules
+ * and ts-jest emits ESM.
  */
 const shared = {
   testEnvironment: 'node',
@@ -21,7 +23,15 @@ const shared = {
 
 export default {
   projects: [
-    { ...shared, displayName: 'unit', roots: ['<rootDir>/apps', '<rootDir>/libs'], testMatch: ['**/*.spec.ts'] },
+    {
+      ...shared,
+      displayName: 'unit',
+      roots: ['<rootDir>/apps', '<rootDir>/libs'],
+      testMatch: ['**/*.spec.ts'],
+      // Temporary files in one directory per run, and a failed run if a test leaves any (test/support/scratch-area.mjs).
+      globalSetup: '<rootDir>/test/scratch-setup.mjs',
+      globalTeardown: '<rootDir>/test/scratch-teardown.mjs',
+    },
     // Checks of the deployment files by reading them (no Docker engine or cluster runs here); part of `npm run lint`.
     { ...shared, displayName: 'lint', roots: ['<rootDir>/test/lint'], testMatch: ['**/*.lint-spec.ts'] },
     {

@@ -261,6 +261,8 @@ const dataDir = process.env.DATABASE_URL ? undefined : await mkdtemp(join(tmpdir
 const env = {
   PATH: process.env.PATH,
   HOME: process.env.HOME,
+  // Exactly these settings: not those of a developer's .env (npm run dev writes PLATFORM_ENV=dev there).
+  GATEHOUSE_ENV_FILE: '/dev/null',
   JWT_ISSUER: 'gatehouse-bench',
   PLATFORM_JWT_SECRET: randomBytes(64).toString('base64url'),
   PORT: String(port),

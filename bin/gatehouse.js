@@ -4,14 +4,12 @@
 // CLI imports neither the server's root module nor anything else of it.
 import { existsSync } from 'node:fs';
 
-const [command, ...rest] = process.argv.slice(2);
-const entry = new URL(
-  command === 'start' && rest.length === 0 ? '../dist/apps/platform/src/main.js' : '../dist/apps/cli/src/main.js',
-  import.meta.url,
-);
+// `start` (with its own options, such as --dev) runs in this process: signals reach the server itself.
+const start = process.argv[2] === 'start';
+const entry = new URL(start ? '../dist/apps/platform/src/main.js' : '../dist/apps/cli/src/main.js', import.meta.url);
 if (!existsSync(entry)) {
   process.stderr.write('Gatehouse is not built yet: run `npm run build` (npm ci and npm install do it too)\n');
   process.exit(1);
 }
-if (command === 'start' && rest.length === 0) process.argv.splice(2, 1);
+if (start) process.argv.splice(2, 1);
 await import(entry.href);

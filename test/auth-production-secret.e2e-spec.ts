@@ -1,4 +1,3 @@
-import pg from 'pg';
 import { DEFAULT_JWT_SECRET } from '@app/config';
 import type { RunningPlatform } from '@app/server';
 import { forge, json, PASSWORD, registerUser, request, uniqueEmail } from './support/auth-client.js';
@@ -6,6 +5,7 @@ import { CapturingLogger } from './support/capturing-logger.js';
 import { startGatehouseServer } from './support/gatehouse-process.js';
 import { startTestPlatform, testDatabaseUrl } from './support/platform.js';
 import { expectError } from './support/responses.js';
+import { withDatabaseClient } from './support/test-database.js';
 
 const ISSUER = 'gatehouse-production-test';
 const REFUSAL = 'Refusing to issue JWT with default PLATFORM_JWT_SECRET outside dev';
@@ -41,10 +41,7 @@ describe('production mode with the built-in secret', () => {
     );
     expect(logger.errors().filter((message) => message === REFUSAL)).toHaveLength(before + 1);
 
-    const client = new pg.Client({ connectionString: testDatabaseUrl() });
-    await client.connect();
-    const { rows } = await client.query('SELECT count(*)::int AS n FROM sessions WHERE user_id = $1', [id]);
-    await client.end();
+    const { rows } = await withDatabaseClient((client) => client.query('SELECT count(*)::int AS n FROM sessions WHERE user_id = $1', [id]));
     expect(rows[0].n).toBe(0);
   });
 

@@ -1,4 +1,3 @@
-import pg from 'pg';
 import type { RunningPlatform } from '@app/server';
 import {
   decode,
@@ -16,6 +15,7 @@ import {
 import { runGatehouse, startGatehouseServer } from './support/gatehouse-process.js';
 import { startTestPlatform, testDatabaseUrl } from './support/platform.js';
 import { expectError } from './support/responses.js';
+import { withDatabaseClient } from './support/test-database.js';
 
 const GRACE_SECONDS = 1;
 let platform: RunningPlatform;
@@ -36,13 +36,7 @@ const me = (token: string, at = base) => request(at, 'GET', '/auth/me', { token 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function storedSession(sessionId: string): Promise<Record<string, unknown> | undefined> {
-  const client = new pg.Client({ connectionString: testDatabaseUrl() });
-  await client.connect();
-  try {
-    return (await client.query('SELECT * FROM sessions WHERE id = $1', [sessionId])).rows[0];
-  } finally {
-    await client.end();
-  }
+  return withDatabaseClient(async (client) => (await client.query('SELECT * FROM sessions WHERE id = $1', [sessionId])).rows[0]);
 }
 
 describe('refresh rotation', () => {
@@ -320,15 +314,9 @@ describe('revocation across instances', () => {
     // Issued under the default 30-day lifetime, revoked two hours ago (as far as the table says).
     const pair = await signIn(base);
     await request(base, 'POST', '/auth/logout', { token: pair.access_token });
-    const client = new pg.Client({ connectionString: testDatabaseUrl() });
-    await client.connect();
-    try {
-      await client.query(`UPDATE sessions SET revoked_at = now() - interval '2 hours' WHERE id = $1`, [
-        decode(pair.access_token).payload.sid,
-      ]);
-    } finally {
-      await client.end();
-    }
+    await withDatabaseClient((client) =>
+      client.query(`UPDATE sessions SET revoked_at = now() - interval '2 hours' WHERE id = $1`, [decode(pair.access_token).payload.sid]),
+    );
     // An instance configured for one-hour tokens keeps revocations for an hour: the token's
     // session is not in its set, but a 30-day token is not one it accepts any more.
     const lowered = await startTestPlatform({

@@ -1,18 +1,14 @@
-import pg from 'pg';
 import type { RunningPlatform } from '@app/server';
 import { login, PASSWORD, registerUser, request, uniqueEmail } from './support/auth-client.js';
-import { startTestPlatform, testDatabaseUrl } from './support/platform.js';
+import { startTestPlatform } from './support/platform.js';
 import { expectError } from './support/responses.js';
+import { withDatabaseClient } from './support/test-database.js';
 
 async function storedHash(userId: string): Promise<string> {
-  const client = new pg.Client({ connectionString: testDatabaseUrl() });
-  await client.connect();
-  try {
+  return withDatabaseClient(async (client) => {
     const { rows } = await client.query<{ password_hash: string }>('SELECT password_hash FROM users WHERE id = $1', [userId]);
     return rows[0].password_hash;
-  } finally {
-    await client.end();
-  }
+  });
 }
 
 describe('a change of BCRYPT_COST', () => {

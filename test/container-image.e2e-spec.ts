@@ -11,9 +11,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import pg from 'pg';
 import { PASSWORD, request, uniqueEmail } from './support/auth-client.js';
 import { testDatabaseUrl } from './support/platform.js';
+import { withDatabaseClient } from './support/test-database.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const run = promisify(execFile);
@@ -184,13 +184,7 @@ describe('the container image (built by following the Dockerfile, run without Do
     appDir = stage.dir;
 
     databaseName = `gatehouse_image_${process.pid}_${Date.now()}`;
-    const admin = new pg.Client({ connectionString: testDatabaseUrl() });
-    await admin.connect();
-    try {
-      await admin.query(`CREATE DATABASE ${databaseName}`);
-    } finally {
-      await admin.end();
-    }
+    await withDatabaseClient((admin) => admin.query(`CREATE DATABASE ${databaseName}`));
     const url = new URL(testDatabaseUrl());
     url.pathname = `/${databaseName}`;
     databaseUrl = url.href;
@@ -219,9 +213,7 @@ describe('the container image (built by following the Dockerfile, run without Do
       await serverExit;
     }
     if (databaseName !== undefined) {
-      const admin = new pg.Client({ connectionString: testDatabaseUrl() });
-      await admin.connect();
-      await admin.query(`DROP DATABASE IF EXISTS ${databaseName} WITH (FORCE)`).finally(() => admin.end());
+      await withDatabaseClient((admin) => admin.query(`DROP DATABASE IF EXISTS ${databaseName} WITH (FORCE)`));
     }
     if (workspace !== undefined) rmSync(workspace, { recursive: true, force: true });
   });

@@ -1,9 +1,9 @@
-import pg from 'pg';
 import { randomUUID } from 'node:crypto';
 import type { RunningPlatform } from '@app/server';
 import { json, login, registerUser, request, signIn, TEST_ISSUER, TEST_SECRET, uniqueEmail } from './support/auth-client.js';
 import { invite, inviteAndAccept } from './support/invitations.js';
-import { startTestPlatform, testDatabaseUrl, useTestPlatform } from './support/platform.js';
+import { startTestPlatform, useTestPlatform } from './support/platform.js';
+import { withDatabaseClient } from './support/test-database.js';
 import { expectError, expectTooManyRequests } from './support/responses.js';
 
 const NOT_A_MEMBER = 'Not a member of this workspace or insufficient role';
@@ -58,13 +58,9 @@ const roleIn = async (workspaceId: string, who: Person) => {
 };
 
 async function expireInDatabase(invitationId: string): Promise<void> {
-  const client = new pg.Client({ connectionString: testDatabaseUrl() });
-  await client.connect();
-  try {
-    await client.query("UPDATE workspace_invitations SET expires_at = now() - interval '1 second' WHERE id = $1", [invitationId]);
-  } finally {
-    await client.end();
-  }
+  await withDatabaseClient((client) =>
+    client.query("UPDATE workspace_invitations SET expires_at = now() - interval '1 second' WHERE id = $1", [invitationId]),
+  );
 }
 
 describe('POST /workspaces/:id/invitations', () => {

@@ -1,8 +1,9 @@
 import type { RunningPlatform } from '@app/server';
 import { json, login, PASSWORD, registerUser, request, signIn, TEST_ISSUER, TEST_SECRET, uniqueEmail } from './support/auth-client.js';
 import { CapturingLogger } from './support/capturing-logger.js';
-import { freePort, startGatehouseServer } from './support/gatehouse-process.js';
+import { startGatehouseServer } from './support/gatehouse-process.js';
 import { startTestPlatform, testDatabaseUrl } from './support/platform.js';
+import { onFreePort } from './support/ports.js';
 import { expectError } from './support/responses.js';
 
 interface Operation {
@@ -192,8 +193,7 @@ describe('metrics', () => {
   });
 
   it('are served on METRICS_PORT, and then not on the main port', async () => {
-    const port = await freePort();
-    const platform = await startTestPlatform({ METRICS_PORT: String(port) });
+    const { port, started: platform } = await onFreePort((port) => startTestPlatform({ METRICS_PORT: String(port) }));
     try {
       const response = await fetch(`http://127.0.0.1:${port}/metrics`);
       expect(response.status).toBe(200);
@@ -248,6 +248,38 @@ describe('logs', () => {
     for (const value of [password, secret, 'cookie-value-99', ...tokens]) expect(output).not.toContain(value);
     expect(output).not.toMatch(/authorization/i);
     expect(output).not.toMatch(/bearer /i);
+  });
+});
+
+describe('start-up output', () => {
+  it("in production: one JSON object per line from the first, only Gatehouse's own lines at info (no module or route lines)", async () => {
+    const server = await startGatehouseServer({
+      DATABASE_URL: testDatabaseUrl(),
+      PLATFORM_JWT_SECRET: `log-test-secret-${'q'.repeat(40)}`,
+      JWT_ISSUER: TEST_ISSUER,
+      JWT_SECRET: 'a typo for PLATFORM_JWT_SECRET',
+    });
+    expect(await server.stop()).toBe(0);
+    const lines = server.output().trim().split('\n');
+    for (const line of lines) expect(line).toMatch(/^\{.*\}$/);
+    const entries = lines.map((line) => JSON.parse(line) as { level: number; msg: string });
+    const listening = entries.findIndex(({ msg }) => msg.startsWith('Gatehouse is listening'));
+    const startup = entries.slice(0, listening + 1).filter(({ msg }) => msg !== 'request completed');
+    expect(startup.map(({ level, msg }) => [level, msg])).toEqual([
+      [40, 'unknown variable JWT_SECRET; did you mean PLATFORM_JWT_SECRET?'],
+      [30, 'Metrics are not exposed; set METRICS_PORT or METRICS_PUBLIC=true to serve /metrics'],
+      [30, `Gatehouse is listening on ${server.baseUrl} (production mode)`],
+    ]);
+  });
+
+  it('in dev: readable lines, not JSON', async () => {
+    const server = await startGatehouseServer({ PLATFORM_ENV: 'dev', DATABASE_URL: testDatabaseUrl() });
+    expect(await server.stop()).toBe(0);
+    const output = server.output();
+    const lines = output.trim().split('\n');
+    for (const line of lines) expect(line).toMatch(/^\[\d{2}:\d{2}:\d{2}\.\d{3}\] (INFO|WARN): /);
+    expect(output).toContain(`INFO: Gatehouse is listening on ${server.baseUrl} (development mode)`);
+    expect(output).not.toMatch(/Mapped|dependencies initialized/);
   });
 });
 

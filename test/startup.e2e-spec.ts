@@ -1,13 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { type AddressInfo, createServer } from 'node:net';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { login, request } from './support/auth-client.js';
-import { freePort, runGatehouse, startGatehouseServer } from './support/gatehouse-process.js';
+import { runGatehouse, startGatehouseServer } from './support/gatehouse-process.js';
 import { startTestPlatform, testDatabaseUrl } from './support/platform.js';
+import { freePort } from './support/ports.js';
 import { expectError } from './support/responses.js';
+import { withDatabaseClient } from './support/test-database.js';
 
 /** Whether a process runs (a zombie waiting to be reaped by its new parent does not). */
 function isRunning(pid: number): boolean {
@@ -88,7 +89,7 @@ describe('gatehouse start on the embedded PostgreSQL', () => {
   const postmasterPid = async () => Number((await readFile(join(dataDir, 'postgres', 'postmaster.pid'), 'utf8')).split('\n')[0]);
 
   it('stops in order on a Ctrl-C at its terminal (SIGINT to its whole process group): in-flight logins finish, then PostgreSQL stops', async () => {
-    const server = await startGatehouseServer(env(), 60_000, { processGroup: true });
+    const server = await startGatehouseServer(env(), { timeoutMs: 60_000, processGroup: true });
     const pid = await postmasterPid();
     try {
       const logins = concurrentLogins(server.baseUrl, 'persisted@example.com', 'a long enough password');
@@ -105,7 +106,7 @@ describe('gatehouse start on the embedded PostgreSQL', () => {
   });
 
   it('notices when its PostgreSQL dies: an error line, /health/ready 503, then restarts it and serves again', async () => {
-    const server = await startGatehouseServer(env(), 60_000);
+    const server = await startGatehouseServer(env(), { timeoutMs: 60_000 });
     try {
       const pid = await postmasterPid();
       process.kill(pid, 'SIGKILL');
@@ -128,13 +129,13 @@ describe('gatehouse start on the embedded PostgreSQL', () => {
   });
 
   it('after a kill -9 of Gatehouse, the next start stops the PostgreSQL it left running and serves the same data', async () => {
-    const killed = await startGatehouseServer(env(), 60_000);
+    const killed = await startGatehouseServer(env(), { timeoutMs: 60_000 });
     const orphan = await postmasterPid();
     killed.child.kill('SIGKILL');
     await killed.exited;
     expect(isRunning(orphan)).toBe(true);
 
-    const server = await startGatehouseServer(env(), 60_000);
+    const server = await startGatehouseServer(env(), { timeoutMs: 60_000 });
     try {
       expect(isRunning(orphan)).toBe(false);
       expect(server.output()).toContain(`Stopping the embedded PostgreSQL (pid ${orphan}) left running`);
@@ -147,7 +148,7 @@ describe('gatehouse start on the embedded PostgreSQL', () => {
   it('refuses a second Gatehouse on the same data directory with a clear message', async () => {
     const server = await startGatehouseServer({ PLATFORM_ENV: 'dev', GATEHOUSE_DATA_DIR: dataDir });
     try {
-      const second = await runGatehouse(['start'], { PLATFORM_ENV: 'dev', GATEHOUSE_DATA_DIR: dataDir, PORT: String(await freePort()) });
+      const second = await runGatehouse(['start'], { PLATFORM_ENV: 'dev', GATEHOUSE_DATA_DIR: dataDir, PORT: '0' });
       expect(second.code).toBe(1);
       expect(second.stderr).toMatch(/^GATEHOUSE_DATA_DIR: the embedded PostgreSQL in .* is already running \(pid \d+\)/m);
       expect(second.stderr).not.toMatch(/\n\s+at /);
@@ -173,19 +174,22 @@ describe('gatehouse start on DATABASE_URL', () => {
 describe('start-up failures', () => {
   it('names an unusable data directory in one line, without a stack trace', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'gatehouse-bad-'));
-    const file = join(dir, 'not-a-directory');
-    await writeFile(file, '');
-    const result = await runGatehouse(['start'], { PLATFORM_ENV: 'dev', GATEHOUSE_DATA_DIR: file });
-    expect(result.code).toBe(1);
-    expect(result.stderr).toContain(`GATEHOUSE_DATA_DIR: cannot use ${file} (EEXIST); allowed: a writable directory`);
-    expect(result.stderr).not.toMatch(/\n\s+at /);
-    await rm(dir, { recursive: true, force: true });
+    try {
+      const file = join(dir, 'not-a-directory');
+      await writeFile(file, '');
+      const result = await runGatehouse(['start'], { PLATFORM_ENV: 'dev', GATEHOUSE_DATA_DIR: file });
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain(`GATEHOUSE_DATA_DIR: cannot use ${file} (EEXIST); allowed: a writable directory`);
+      expect(result.stderr).not.toMatch(/\n\s+at /);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('names a port that is taken', async () => {
     const blocker = createServer();
-    const port = await freePort();
-    await new Promise<void>((resolve) => blocker.listen(port, '127.0.0.1', resolve));
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const { port } = blocker.address() as AddressInfo;
     try {
       const result = await runGatehouse(['start'], { PLATFORM_ENV: 'dev', DATABASE_URL: testDatabaseUrl(), PORT: String(port) });
       expect(result.code).toBe(1);
@@ -208,7 +212,7 @@ describe('start-up failures', () => {
     const result = await runGatehouse(['start'], { JWT_ACCESS_TOKEN_EXPIRATION: '0', JWT_AUDIENCES: 'web,tv' });
     expect(result.code).toBe(1);
     expect(result.stderr.trim().split('\n')).toEqual([
-      'JWT_ISSUER: is required outside dev; allowed: a non-empty string (required outside dev)',
+      'JWT_ISSUER: is required outside dev (for development, set PLATFORM_ENV=dev, e.g. in .env); allowed: a non-empty string (required outside dev)',
       'JWT_ACCESS_TOKEN_EXPIRATION: 0 is too small; allowed: an integer number of seconds from 1 to 31536000 (1 year)',
       'JWT_AUDIENCES: "tv" is not a known audience; allowed: a non-empty comma-separated list of web, api, a2a, mcp',
     ]);
@@ -230,27 +234,29 @@ describe('health', () => {
   it('answers /health/ready 503 while the database refuses connections, and 200 again after', async () => {
     // A database of its own, so cutting it off disturbs no other test.
     const name = `gatehouse_down_${process.pid}_${Date.now()}`;
-    const admin = new pg.Client({ connectionString: testDatabaseUrl() });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${name}`);
-    const url = new URL(testDatabaseUrl());
-    url.pathname = `/${name}`;
-    const platform = await startTestPlatform({ DATABASE_URL: url.toString() });
-    try {
-      expect((await fetch(`${platform.url}/health/ready`)).status).toBe(200);
+    await withDatabaseClient(async (admin) => {
+      await admin.query(`CREATE DATABASE ${name}`);
+      try {
+        const url = new URL(testDatabaseUrl());
+        url.pathname = `/${name}`;
+        const platform = await startTestPlatform({ DATABASE_URL: url.toString() });
+        try {
+          expect((await fetch(`${platform.url}/health/ready`)).status).toBe(200);
 
-      await admin.query(`ALTER DATABASE ${name} WITH ALLOW_CONNECTIONS false`);
-      await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1', [name]);
-      // The driver's error (addresses, server messages) goes to the log, not to the public body.
-      await expectError(await fetch(`${platform.url}/health/ready`), 503, 'Not ready: database is down');
+          await admin.query(`ALTER DATABASE ${name} WITH ALLOW_CONNECTIONS false`);
+          await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1', [name]);
+          // The driver's error (addresses, server messages) goes to the log, not to the public body.
+          await expectError(await fetch(`${platform.url}/health/ready`), 503, 'Not ready: database is down');
 
-      await admin.query(`ALTER DATABASE ${name} WITH ALLOW_CONNECTIONS true`);
-      expect((await fetch(`${platform.url}/health/ready`)).status).toBe(200);
-    } finally {
-      await platform.close();
-      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await admin.end();
-    }
+          await admin.query(`ALTER DATABASE ${name} WITH ALLOW_CONNECTIONS true`);
+          expect((await fetch(`${platform.url}/health/ready`)).status).toBe(200);
+        } finally {
+          await platform.close();
+        }
+      } finally {
+        await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      }
+    });
   });
 
   it('answers an unknown route with the common error shape', async () => {

@@ -1,10 +1,10 @@
-import pg from 'pg';
 import { randomUUID } from 'node:crypto';
 import { SessionsService } from '@app/auth';
 import { json, login, PASSWORD, registerUser, request, signIn } from './support/auth-client.js';
 import { invite, inviteAndAccept } from './support/invitations.js';
-import { testDatabaseUrl, useTestPlatform } from './support/platform.js';
+import { useTestPlatform } from './support/platform.js';
 import { expectError } from './support/responses.js';
+import { withDatabaseClient } from './support/test-database.js';
 
 const NOT_A_MEMBER = 'Not a member of this workspace or insufficient role';
 const platform = useTestPlatform();
@@ -45,16 +45,12 @@ async function team() {
 }
 
 async function ownerCount(workspaceId: string): Promise<number> {
-  const client = new pg.Client({ connectionString: testDatabaseUrl() });
-  await client.connect();
-  try {
+  return withDatabaseClient(async (client) => {
     const { rows } = await client.query("SELECT count(*)::int AS n FROM workspace_members WHERE workspace_id = $1 AND role = 'owner'", [
       workspaceId,
     ]);
     return rows[0].n;
-  } finally {
-    await client.end();
-  }
+  });
 }
 
 describe('POST /workspaces', () => {
@@ -211,10 +207,9 @@ describe('GET, PATCH and DELETE /workspaces/:id', () => {
     expect((await call(owner, 'DELETE', `/workspaces/${id}`)).status).toBe(204);
     await expectError(await call(owner, 'GET', `/workspaces/${id}`), 403, NOT_A_MEMBER);
     expect((await json(await call(member, 'GET', '/workspaces'))).total).toBe(0);
-    const client = new pg.Client({ connectionString: testDatabaseUrl() });
-    await client.connect();
-    const { rows } = await client.query('SELECT count(*)::int AS n FROM workspace_members WHERE workspace_id = $1', [id]);
-    await client.end();
+    const { rows } = await withDatabaseClient((client) =>
+      client.query('SELECT count(*)::int AS n FROM workspace_members WHERE workspace_id = $1', [id]),
+    );
     expect(rows[0].n).toBe(0);
   });
 });
@@ -431,15 +426,11 @@ describe('deleting a user', () => {
     const { id, owner } = await team();
     const leaving = await registerUser(platform.url);
     await join(owner, id, { ...leaving, token: (await login(platform.url, leaving.email)).access_token }, 'member');
-    const client = new pg.Client({ connectionString: testDatabaseUrl() });
-    await client.connect();
-    try {
+    await withDatabaseClient(async (client) => {
       await client.query('DELETE FROM users WHERE id = $1', [leaving.id]);
       const { rows } = await client.query('SELECT count(*)::int AS n FROM workspace_members WHERE user_id = $1', [leaving.id]);
       expect(rows[0].n).toBe(0);
-    } finally {
-      await client.end();
-    }
+    });
     expect((await json(await call(owner, 'GET', `/workspaces/${id}/members`))).map((m: { user_id: string }) => m.user_id)).not.toContain(
       leaving.id,
     );

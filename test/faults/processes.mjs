@@ -178,6 +178,8 @@ export async function startGatehouse({ databaseUrl, redisUrl }) {
   const env = {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
+    // Exactly these settings: not those of a developer's .env (npm run dev writes PLATFORM_ENV=dev there).
+    GATEHOUSE_ENV_FILE: '/dev/null',
     PLATFORM_JWT_SECRET: randomBytes(48).toString('base64url'),
     JWT_ISSUER: 'gatehouse-faults',
     DATABASE_URL: databaseUrl,

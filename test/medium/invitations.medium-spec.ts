@@ -1,4 +1,3 @@
-import pg from 'pg';
 import { randomUUID } from 'node:crypto';
 import { EmailInvalid, type User, UsersRepository, UsersService } from '@app/users';
 import {
@@ -12,7 +11,7 @@ import {
 } from '@app/workspaces';
 import { expectRefusal } from '../support/refusals.js';
 import { useTestServices } from '../support/services.js';
-import { testDatabaseUrl } from '../support/test-database.js';
+import { withDatabaseClient } from '../support/test-database.js';
 
 // The invitation rules through InvitationsService, on the real PostgreSQL, without HTTP.
 const services = useTestServices({ INVITATION_EXPIRATION: '3600' });
@@ -33,13 +32,7 @@ async function team() {
 }
 
 async function sql(text: string, values: unknown[]): Promise<void> {
-  const client = new pg.Client({ connectionString: testDatabaseUrl() });
-  await client.connect();
-  try {
-    await client.query(text, values);
-  } finally {
-    await client.end();
-  }
+  await withDatabaseClient((client) => client.query(text, values));
 }
 
 describe('inviting', () => {

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 
 export const GATEHOUSE_BIN = fileURLToPath(new URL('../../bin/gatehouse.js', import.meta.url));
@@ -11,17 +11,21 @@ export interface CommandResult {
 }
 
 /**
- * The environment a spawned `gatehouse` sees: only PATH and HOME from this process, so the
- * outer DATABASE_URL and friends never leak into a test by accident.
+ * The environment a spawned `gatehouse` sees: only PATH, HOME and TMPDIR (the run's scratch
+ * area) from this process, so the outer DATABASE_URL and friends never leak into a test by accident.
  */
 function childEnvironment(env: Record<string, string>): NodeJS.ProcessEnv {
-  return { PATH: process.env.PATH, HOME: process.env.HOME, ...env };
+  return { PATH: process.env.PATH, HOME: process.env.HOME, TMPDIR: tmpdir(), ...env };
 }
 
-/** Runs the real `gatehouse` binary to completion. */
-export function runGatehouse(args: string[], env: Record<string, string> = {}, stdin = ''): Promise<CommandResult> {
+/**
+ * Runs the real `gatehouse` binary to completion, in `cwd`: by default the run's temporary
+ * directory, which holds no `.env` (one in the project directory, as `npm run dev` writes, would
+ * change every command's settings).
+ */
+export function runGatehouse(args: string[], env: Record<string, string> = {}, stdin = '', cwd = tmpdir()): Promise<CommandResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [GATEHOUSE_BIN, ...args], { env: childEnvironment(env) });
+    const child = spawn(process.execPath, [GATEHOUSE_BIN, ...args], { env: childEnvironment(env), cwd });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -41,58 +45,62 @@ export interface ServerProcess {
   exited: Promise<number | null>;
 }
 
+/** Where the server says it listens, in its log (a JSON line, or a readable one in dev). */
+const LISTENING = /Gatehouse is listening on (http:\/\/[^\s"]+)/;
+
+export interface ServerOptions {
+  timeoutMs?: number;
+  /** The working directory (default: the run's temporary directory, which holds no `.env`). */
+  cwd?: string;
+  /** Options of `gatehouse start`, such as --dev. */
+  args?: string[];
+  /** Lead a process group of its own, as a command started at a terminal does (whose Ctrl-C signals the whole group). */
+  processGroup?: boolean;
+}
+
 /**
- * Starts `gatehouse start` and waits until /health/ready answers 200. With `processGroup`, it
- * leads a process group of its own, as a command started at a terminal does (whose Ctrl-C
- * signals the whole group).
+ * Starts `gatehouse start` and waits until /health/ready answers 200. Unless `env` sets PORT,
+ * the server listens on port 0 and its log says which port it got (at LOG_LEVEL info or
+ * below): a port probed beforehand could be taken by then.
  */
 export async function startGatehouseServer(
   env: Record<string, string>,
-  timeoutMs = 30_000,
-  { processGroup = false }: { processGroup?: boolean } = {},
+  { timeoutMs = 30_000, cwd = tmpdir(), args = [], processGroup = false }: ServerOptions = {},
 ): Promise<ServerProcess> {
-  const port = env.PORT ?? String(await freePort());
-  const child = spawn(process.execPath, [GATEHOUSE_BIN, 'start'], {
-    env: childEnvironment({ ...env, PORT: port }),
+  const child = spawn(process.execPath, [GATEHOUSE_BIN, 'start', ...args], {
+    env: childEnvironment({ PORT: '0', ...env }),
+    cwd,
     detached: processGroup,
   });
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const baseUrl = `http://127.0.0.1:${port}`;
-  const server: ServerProcess = {
-    child,
-    baseUrl,
-    output: () => output,
-    exited,
-    stop: () => {
-      child.kill('SIGTERM');
-      return exited;
-    },
-  };
   const deadline = Date.now() + timeoutMs;
   let exitedEarly = false;
   void exited.then(() => (exitedEarly = true));
   while (Date.now() < deadline && !exitedEarly) {
-    const ready = await fetch(`${baseUrl}/health/ready`).then(
-      (response) => response.status === 200,
-      () => false,
-    );
-    if (ready) return server;
+    const baseUrl = env.PORT === undefined ? LISTENING.exec(output)?.[1] : `http://127.0.0.1:${env.PORT}`;
+    const ready =
+      baseUrl !== undefined &&
+      (await fetch(`${baseUrl}/health/ready`).then(
+        (response) => response.status === 200,
+        () => false,
+      ));
+    if (ready) {
+      return {
+        child,
+        baseUrl,
+        output: () => output,
+        exited,
+        stop: () => {
+          child.kill('SIGTERM');
+          return exited;
+        },
+      };
+    }
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   child.kill('SIGKILL');
   throw new Error(`gatehouse start did not become ready:\n${output}`);
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
 }

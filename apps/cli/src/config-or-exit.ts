@@ -1,11 +1,14 @@
 import { type GatehouseConfig, loadGatehouseConfig } from '@app/config';
 import { embeddedPostgresInstalled, NO_EMBEDDED_POSTGRES, startEmbeddedPostgres } from '@app/database';
 
-/** The validated configuration, or every problem on stderr and exit code 1. */
+/**
+ * The validated configuration (from the environment over `.env`, as the server reads it), or
+ * every problem on stderr, then the warnings, and exit code 1.
+ */
 export function configOrExit(): GatehouseConfig {
   const result = loadGatehouseConfig();
   if (result.ok) return result.config;
-  fail(result.problems.join('\n'));
+  fail([...result.problems, ...result.warnings.map((warning) => `warning: ${warning}`)].join('\n'));
 }
 
 export function fail(message: string): never {

@@ -1,12 +1,22 @@
 import { runPlatform } from '@app/server';
 import { AppModule } from './app.module.js';
 
-// `gatehouse start`: bin/gatehouse.js runs this file for it, and so does the CLI's `start`.
-const USAGE = 'Usage: gatehouse start\n\nRun the server (an embedded PostgreSQL when DATABASE_URL is unset).\n';
+// `gatehouse start [--dev]`: bin/gatehouse.js runs this file for it, and so does the CLI's `start`.
+const USAGE =
+  'Usage: gatehouse start [--dev]\n\n' +
+  'Run the server (an embedded PostgreSQL when DATABASE_URL is unset).\n\n' +
+  'Options:\n' +
+  '  --dev       development mode (npm run dev): writes PLATFORM_ENV=dev to .env when nothing sets\n' +
+  '              PLATFORM_ENV, so the gatehouse commands run in this directory use it too\n' +
+  '  -h, --help  print this help\n';
 const args = process.argv.slice(2);
-if (args.length > 0) {
-  const help = args.every((arg) => arg === '--help' || arg === '-h');
-  (help ? process.stdout : process.stderr).write(help ? USAGE : `gatehouse start takes no arguments (got ${args.join(' ')})\n\n${USAGE}`);
-  process.exit(help ? 0 : 1);
+const unknown = args.filter((arg) => !['--dev', '--help', '-h'].includes(arg));
+if (unknown.length > 0) {
+  process.stderr.write(`gatehouse start: unknown arguments (${unknown.join(' ')})\n\n${USAGE}`);
+  process.exit(1);
 }
-await runPlatform((databaseUrl, config) => AppModule.forRoot(databaseUrl, config));
+if (args.includes('--help') || args.includes('-h')) {
+  process.stdout.write(USAGE);
+  process.exit(0);
+}
+await runPlatform((databaseUrl, config) => AppModule.forRoot(databaseUrl, config), { dev: args.includes('--dev') });

@@ -140,7 +140,8 @@ function settingsSchema(isDevelopment: boolean): Joi.ObjectSchema {
     JWT_ISSUER: setting(
       isDevelopment ? issuer.default('gatehouse-local') : issuer.required(),
       'a non-empty string (required outside dev)',
-      { 'any.required': 'is required outside dev' },
+      // A new user meets this line first when dev mode did not reach a command: say how to reach it.
+      { 'any.required': 'is required outside dev (for development, set PLATFORM_ENV=dev, e.g. in .env)' },
     ),
     JWT_ACCESS_TOKEN_EXPIRATION: setting(integer().min(1).max(MAX_ACCESS_TOKEN_EXPIRATION).default(2_592_000), accessRange)
       // Milliseconds are the likely mistake (2592000000 for 30 days), so the line says so.
@@ -186,6 +187,8 @@ function settingsSchema(isDevelopment: boolean): Joi.ObjectSchema {
     BCRYPT_COST: isDevelopment
       ? setting(integer().min(4).max(15).default(12), 'an integer from 4 to 15 (dev)')
       : setting(integer().min(10).max(15).default(12), 'an integer from 10 to 15'),
+    // Unset: the CPUs available (the container's quota counts), at most 4 (defaultBcryptWorkers).
+    BCRYPT_WORKERS: setting(integer().min(1).max(64), 'an integer from 1 to 64'),
     ALLOW_REGISTRATION: setting(boolean().default(true), BOOLEAN_RANGE),
     LOGIN_MAX_FAILURES: setting(integer().min(1).default(10), 'an integer of at least 1'),
     AUTH_RATE_LIMIT: setting(integer().min(1).default(60), 'an integer of at least 1'),

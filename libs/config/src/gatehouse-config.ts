@@ -41,6 +41,8 @@ export abstract class SecurityConfig {
 /** Accounts and passwords: who may register, how hard passwords are hashed. */
 export abstract class AccountsConfig {
   readonly bcryptCost: number;
+  /** Threads that hash passwords (BCRYPT_WORKERS). */
+  readonly bcryptWorkers: number;
   readonly allowRegistration: boolean;
 }
 
@@ -103,6 +105,8 @@ export interface GatehouseConfig {
   readonly http: HttpConfig;
   readonly database: DatabaseConfig;
   readonly redis: RedisConfig;
+  /** The env file some settings came from (`.env`, or GATEHOUSE_ENV_FILE), if any. */
+  readonly envFile: string | undefined;
   /** Settings that are valid but deserve a warning at start-up. */
   readonly warnings: readonly string[];
 }

@@ -2,10 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { availableCpus } from './available-cpus.js';
 import { settingsFor } from './config.schema.js';
 import { summariseSecurity } from './describe-config.js';
 import type { GatehouseConfig } from './gatehouse-config.js';
 import { DEFAULT_JWT_SECRET, type Environment, fingerprintSecret, loadGatehouseConfig } from './load-config.js';
+import { OTHER_VARIABLES } from './unknown-variables.js';
 
 const STRONG_SECRET = 'x'.repeat(32);
 /** A minimal valid production environment. */
@@ -47,6 +49,7 @@ describe('defaults', () => {
     ['port', config.http.port, 3000],
     ['host', config.http.host, '127.0.0.1'],
     ['bcrypt cost', config.accounts.bcryptCost, 12],
+    ['bcrypt workers: the CPUs available, at most 4', config.accounts.bcryptWorkers, Math.min(4, availableCpus())],
     ['registration', config.accounts.allowRegistration, true],
     ['login failures before 429', config.rateLimits.loginMaxFailures, 10],
     ['auth rate limit', config.rateLimits.authRateLimit, 60],
@@ -83,7 +86,7 @@ describe('PLATFORM_ENV', () => {
 
   it('requires JWT_ISSUER outside dev', () => {
     expect(problemsOf({ PLATFORM_JWT_SECRET: STRONG_SECRET })).toEqual([
-      'JWT_ISSUER: is required outside dev; allowed: a non-empty string (required outside dev)',
+      'JWT_ISSUER: is required outside dev (for development, set PLATFORM_ENV=dev, e.g. in .env); allowed: a non-empty string (required outside dev)',
     ]);
   });
 
@@ -340,6 +343,8 @@ describe('other settings', () => {
     ['BCRYPT_COST', '10', PROD, (c: GatehouseConfig) => c.accounts.bcryptCost, 10],
     ['BCRYPT_COST', '15', PROD, (c: GatehouseConfig) => c.accounts.bcryptCost, 15],
     ['BCRYPT_COST', '4', DEV, (c: GatehouseConfig) => c.accounts.bcryptCost, 4],
+    ['BCRYPT_WORKERS', '1', PROD, (c: GatehouseConfig) => c.accounts.bcryptWorkers, 1],
+    ['BCRYPT_WORKERS', '64', PROD, (c: GatehouseConfig) => c.accounts.bcryptWorkers, 64],
     ['ALLOW_REGISTRATION', 'false', DEV, (c: GatehouseConfig) => c.accounts.allowRegistration, false],
     ['LOGIN_MAX_FAILURES', '1', DEV, (c: GatehouseConfig) => c.rateLimits.loginMaxFailures, 1],
     ['AUTH_RATE_LIMIT', '1', DEV, (c: GatehouseConfig) => c.rateLimits.authRateLimit, 1],
@@ -374,6 +379,10 @@ describe('other settings', () => {
     ['BCRYPT_COST', '9', PROD, 'BCRYPT_COST: 9 is too small; allowed: an integer from 10 to 15'],
     ['BCRYPT_COST', '16', PROD, 'BCRYPT_COST: 16 is too large; allowed: an integer from 10 to 15'],
     ['BCRYPT_COST', '3', DEV, 'BCRYPT_COST: 3 is too small; allowed: an integer from 4 to 15 (dev)'],
+    ['BCRYPT_WORKERS', '0', PROD, 'BCRYPT_WORKERS: 0 is too small; allowed: an integer from 1 to 64'],
+    ['BCRYPT_WORKERS', '65', PROD, 'BCRYPT_WORKERS: 65 is too large; allowed: an integer from 1 to 64'],
+    ['BCRYPT_WORKERS', '1.5', DEV, 'BCRYPT_WORKERS: 1.5 is not a whole number; allowed: an integer from 1 to 64'],
+    ['BCRYPT_WORKERS', 'all', DEV, 'BCRYPT_WORKERS: "all" is not a number; allowed: an integer from 1 to 64'],
     ['ALLOW_REGISTRATION', 'maybe', DEV, 'ALLOW_REGISTRATION: "maybe" is not a boolean; allowed: true or false'],
     [
       'TRUST_PROXY',
@@ -499,8 +508,68 @@ describe('every setting', () => {
   it('is in the README configuration table, with the variables read besides the schema', () => {
     const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
     const documented = [...readme.matchAll(/^\| (`[A-Z_]+`(?:, `[A-Z_]+`)*) \|/gm)].flatMap(([, cell]) => cell.match(/[A-Z_]+/g));
-    const others = ['PLATFORM_ENV', 'PLATFORM_JWT_TTL', 'PLATFORM_JWT_SECRET_FILE', 'GATEHOUSE_PROFILE'];
-    expect([...variables, ...others].filter((variable) => !documented.includes(variable))).toEqual([]);
+    expect([...variables, ...OTHER_VARIABLES].filter((variable) => !documented.includes(variable))).toEqual([]);
+  });
+});
+
+describe('warnings', () => {
+  const unknown = (env: Environment) => load({ ...DEV, ...env }).warnings.filter((warning) => warning.startsWith('unknown variable'));
+
+  it.each([
+    ['JWT_SECRET', 'PLATFORM_JWT_SECRET'],
+    ['PLATFORM_JWT_ISSUER', 'JWT_ISSUER'],
+    ['GATEHOUSE_PORT', 'PORT'],
+    ['JWT_ISUER', 'JWT_ISSUER'],
+    ['JWT_AUDIENCE', 'JWT_AUDIENCES'],
+    ['JWT_REFRESH_TOKEN_EXPIRY', 'JWT_REFRESH_TOKEN_EXPIRATION'],
+    ['PLATFORM_ENVIRONMENT', 'PLATFORM_ENV'],
+    ['PLATFORM_JWT_SECRET_PATH', 'PLATFORM_JWT_SECRET_FILE'],
+    ['GATEHOUSE_DATADIR', 'GATEHOUSE_DATA_DIR'],
+    ['GATEHOUSE_BCRYPT_WORKERS', 'BCRYPT_WORKERS'],
+  ])('name the unknown variable %s and suggest %s', (typo, known) => {
+    expect(unknown({ [typo]: '1' })).toEqual([`unknown variable ${typo}; did you mean ${known}?`]);
+  });
+
+  it('name an unknown variable with no close known name, without a guess', () => {
+    expect(unknown({ PLATFORM_FLAVOUR: 'vanilla' })).toEqual([
+      'unknown variable PLATFORM_FLAVOUR; Gatehouse has no such setting, so it is ignored',
+    ]);
+  });
+
+  it("leave out known variables, other prefixes, the test suite's own and those of a Kubernetes Service", () => {
+    const env = {
+      ...PROD,
+      PLATFORM_JWT_TTL: '60',
+      GATEHOUSE_PROFILE: undefined,
+      GATEHOUSE_ENV_FILE: '/dev/null',
+      GATEHOUSE_TEST_DATABASE_URL: 'postgres://x',
+      GATEHOUSE_TEST_REDIS_URL: 'redis://x',
+      NODE_ENV: 'production',
+      SECRET: 'x',
+      GATEHOUSE_SERVICE_HOST: '10.0.0.1',
+      GATEHOUSE_SERVICE_PORT_METRICS: '9464',
+      GATEHOUSE_PORT: 'tcp://10.0.0.1:80',
+      GATEHOUSE_PORT_80_TCP_PROTO: 'tcp',
+    };
+    expect(unknown(env)).toEqual([]);
+  });
+
+  it('come with the problems they may explain', () => {
+    const result = loadGatehouseConfig({ PLATFORM_JWT_SECRET: STRONG_SECRET, JWT_ISUER: 'gatehouse-prod' });
+    expect(result).toMatchObject({ ok: false, warnings: ['unknown variable JWT_ISUER; did you mean JWT_ISSUER?'] });
+  });
+
+  it('say when refresh tokens expire before the access tokens they renew', () => {
+    const warning = (access: string, refresh: string) =>
+      load({ ...DEV, JWT_ACCESS_TOKEN_EXPIRATION: access, JWT_REFRESH_TOKEN_EXPIRATION: refresh }).warnings.filter((w) =>
+        w.startsWith('JWT_REFRESH_TOKEN_EXPIRATION'),
+      );
+    expect(warning('3600', '600')).toEqual([
+      'JWT_REFRESH_TOKEN_EXPIRATION (600 s) is shorter than JWT_ACCESS_TOKEN_EXPIRATION (3600 s): a refresh token expires before ' +
+        'the access token it would renew, so users must sign in again instead of refreshing; make the refresh lifetime the longer one',
+    ]);
+    expect(warning('600', '600')).toEqual([]);
+    expect(warning('600', '3600')).toEqual([]);
   });
 });
 

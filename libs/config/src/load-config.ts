@@ -1,7 +1,10 @@
 import { createHash, createSecretKey } from 'node:crypto';
+import { defaultBcryptWorkers } from './available-cpus.js';
 import { settingsFor } from './config.schema.js';
+import { readProcessEnvironment } from './env-file.js';
 import type { Audience, GatehouseConfig, LogLevel, SecurityConfig, TrustedProxies } from './gatehouse-config.js';
 import { type Environment, gatherSettings } from './sources.js';
+import { unknownVariableWarnings } from './unknown-variables.js';
 
 export type { Environment } from './sources.js';
 
@@ -19,15 +22,28 @@ export class ConfigValidationError extends Error {
 }
 
 export type ConfigResult =
-  { readonly ok: true; readonly config: GatehouseConfig } | { readonly ok: false; readonly problems: readonly string[] };
+  | { readonly ok: true; readonly config: GatehouseConfig }
+  /** `warnings`: what would have been warned about (a misspelt variable often explains a problem). */
+  | { readonly ok: false; readonly problems: readonly string[]; readonly warnings: readonly string[] };
 
 /**
  * Reads and validates every setting at once: the YAML profile (`GATEHOUSE_PROFILE`), then the
- * environment over it, then the schema. Returns every problem found, one line each.
+ * environment over it, then the schema. Returns every problem found, one line each. Without
+ * `env`: the process's environment over the env file (`.env` in the current directory, or
+ * `GATEHOUSE_ENV_FILE`), as the server and every `gatehouse` command read it.
  */
-export function loadGatehouseConfig(env: Environment = process.env): ConfigResult {
+export function loadGatehouseConfig(env?: Environment): ConfigResult {
+  const source =
+    env === undefined
+      ? readProcessEnvironment(process.env, process.cwd())
+      : { env, file: undefined, fromFile: new Set<string>(), problems: [] };
+  return validate(source.env, source.file, source.fromFile, source.problems);
+}
+
+function validate(env: Environment, envFile: string | undefined, fromFile: ReadonlySet<string>, fileProblems: string[]): ConfigResult {
   const platformEnv = env.PLATFORM_ENV?.trim();
   const isDevelopment = platformEnv === 'dev';
+  const labelOf = (name: string) => (fromFile.has(name) ? `${name} in ${envFile}` : name);
   const warnings: string[] = [];
   if (platformEnv !== undefined && !isDevelopment && platformEnv !== 'production') {
     warnings.push(
@@ -37,7 +53,9 @@ export function loadGatehouseConfig(env: Environment = process.env): ConfigResul
   }
 
   const { schema, ranges } = settingsFor(isDevelopment);
-  const { settings, problems, reported, secretSource } = gatherSettings(env, ranges);
+  warnings.push(...unknownVariableWarnings(env, Object.keys(ranges), labelOf));
+  const { settings, problems, reported, secretSource } = gatherSettings(env, ranges, labelOf);
+  problems.unshift(...fileProblems);
   let labelled = schema;
   const raw: Record<string, unknown> = {};
   for (const [name, { value, label }] of settings) {
@@ -49,12 +67,19 @@ export function loadGatehouseConfig(env: Environment = process.env): ConfigResul
   const validation = labelled.validate(raw, { abortEarly: false });
   const error = validation.error;
   for (const detail of error?.details ?? []) if (!reported.has(String(detail.path[0]))) problems.push(detail.message);
-  if (problems.length > 0) return { ok: false, problems };
+  if (problems.length > 0) return { ok: false, problems, warnings };
   // Valid values that are partly ignored (TRUST_PROXY entries that are not addresses).
   for (const detail of validation.warning?.details ?? []) warnings.push(detail.message);
 
   // Keyed by variable name, the values converted by the schema (numbers, booleans, lists).
   const valid = validation.value as ValidSettings;
+  if (valid.JWT_REFRESH_TOKEN_EXPIRATION < valid.JWT_ACCESS_TOKEN_EXPIRATION) {
+    warnings.push(
+      `JWT_REFRESH_TOKEN_EXPIRATION (${valid.JWT_REFRESH_TOKEN_EXPIRATION} s) is shorter than JWT_ACCESS_TOKEN_EXPIRATION ` +
+        `(${valid.JWT_ACCESS_TOKEN_EXPIRATION} s): a refresh token expires before the access token it would renew, ` +
+        'so users must sign in again instead of refreshing; make the refresh lifetime the longer one',
+    );
+  }
   const secret = valid.PLATFORM_JWT_SECRET ?? DEFAULT_JWT_SECRET;
   const usesDefaultSecret = secret === DEFAULT_JWT_SECRET;
   if (usesDefaultSecret && isDevelopment) {
@@ -79,7 +104,11 @@ export function loadGatehouseConfig(env: Environment = process.env): ConfigResul
   };
   const config: GatehouseConfig = {
     security,
-    accounts: { bcryptCost: valid.BCRYPT_COST, allowRegistration: valid.ALLOW_REGISTRATION },
+    accounts: {
+      bcryptCost: valid.BCRYPT_COST,
+      bcryptWorkers: valid.BCRYPT_WORKERS ?? defaultBcryptWorkers(),
+      allowRegistration: valid.ALLOW_REGISTRATION,
+    },
     rateLimits: {
       loginMaxFailures: valid.LOGIN_MAX_FAILURES,
       authRateLimit: valid.AUTH_RATE_LIMIT,
@@ -98,6 +127,7 @@ export function loadGatehouseConfig(env: Environment = process.env): ConfigResul
     },
     database: { url: valid.DATABASE_URL, dataDir: valid.GATEHOUSE_DATA_DIR },
     redis: { url: valid.REDIS_URL, keyPrefix: valid.REDIS_KEY_PREFIX },
+    envFile,
     warnings,
   };
   return { ok: true, config };
@@ -113,6 +143,7 @@ interface ValidSettings {
   REFRESH_GRACE_SECONDS: number;
   SESSION_MAX_LIFETIME: number;
   BCRYPT_COST: number;
+  BCRYPT_WORKERS?: number;
   ALLOW_REGISTRATION: boolean;
   LOGIN_MAX_FAILURES: number;
   AUTH_RATE_LIMIT: number;
@@ -146,7 +177,7 @@ export function builtInSecretProblem(security: SecurityConfig): string | undefin
 }
 
 /** Like `loadGatehouseConfig`, but throws a `ConfigValidationError` listing every problem. */
-export function loadGatehouseConfigOrThrow(env: Environment = process.env): GatehouseConfig {
+export function loadGatehouseConfigOrThrow(env?: Environment): GatehouseConfig {
   const result = loadGatehouseConfig(env);
   if (!result.ok) throw new ConfigValidationError(result.problems);
   return result.config;

@@ -22,9 +22,14 @@ export interface Gathered {
 /**
  * Collects each setting's raw value: the YAML profile (`GATEHOUSE_PROFILE`), the environment
  * over it, then the two other variables that can give a value (`PLATFORM_JWT_TTL` and
- * `PLATFORM_JWT_SECRET_FILE`). `ranges` names the settings and what each allows.
+ * `PLATFORM_JWT_SECRET_FILE`). `ranges` names the settings and what each allows; `labelOf`
+ * names a variable in an error line (with the env file it came from, if so).
  */
-export function gatherSettings(env: Environment, ranges: Readonly<Record<string, string>>): Gathered {
+export function gatherSettings(
+  env: Environment,
+  ranges: Readonly<Record<string, string>>,
+  labelOf: (name: string) => string = (name) => name,
+): Gathered {
   const settings = new Map<string, Setting>();
   const problems: string[] = [];
   const reported = new Set<string>();
@@ -44,8 +49,8 @@ export function gatherSettings(env: Environment, ranges: Readonly<Record<string,
     if (value === undefined) continue;
     // An empty variable is a slip (say, an unset shell variable in a compose file), not a request
     // for the default: above all, an empty secret must not quietly become the built-in one.
-    if (value.trim() === '') report(name, `${name}: is set but empty; allowed: ${ranges[name]}`);
-    else settings.set(name, { value, label: name });
+    if (value.trim() === '') report(name, `${labelOf(name)}: is set but empty; allowed: ${ranges[name]}`);
+    else settings.set(name, { value, label: labelOf(name) });
   }
 
   const aliasProblem = applyAccessTokenAlias(env, settings);

@@ -1,7 +1,7 @@
 import { type DynamicModule, Logger, type LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { ConfigValidationError, type GatehouseConfig, loadGatehouseConfig, type TrustedProxies } from '@app/config';
+import { ConfigValidationError, type GatehouseConfig, loadGatehouseConfig, prepareDevelopmentMode, type TrustedProxies } from '@app/config';
 import {
   DatabaseStartupError,
   type EmbeddedDatabase,
@@ -51,6 +51,7 @@ export async function createPlatform(
   Logger.overrideLogger(options.logger ?? new PinoLoggerService(root));
   const logger = new Logger('Gatehouse');
   for (const warning of config.warnings) logger.warn(warning);
+  if (config.envFile !== undefined) logger.log(`Settings read from ${config.envFile} (the environment wins over it)`);
   let embedded: EmbeddedDatabase | undefined;
   let databaseUrl = config.database.url;
   if (databaseUrl === undefined) {
@@ -174,10 +175,13 @@ function configureHttp(app: NestFastifyApplication, config: GatehouseConfig): vo
   setUpOpenApi(app);
 }
 
+/** Listening on port 0 is tried this many times. */
+const ANY_PORT_ATTEMPTS = 5;
+
 async function listen(app: NestFastifyApplication, config: GatehouseConfig): Promise<void> {
   const { port, host } = config.http;
   try {
-    await app.listen(port, host);
+    await listenRetryingAnyPort(app, port, host);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE') {
@@ -191,12 +195,42 @@ async function listen(app: NestFastifyApplication, config: GatehouseConfig): Pro
 }
 
 /**
- * `gatehouse start`: validates the configuration (every problem at once, exit 1), starts the
- * platform, and shuts it down gracefully on SIGINT or SIGTERM.
+ * PORT=0 (any free port, as tests use): Linux may hand `bind` a port that an outgoing connection
+ * of the same address uses, and `listen` then fails with EADDRINUSE, seen under load. Another
+ * free port is as good, so it tries again; a port chosen by the operator is not retried.
  */
-export async function runPlatform(rootModule: RootModuleFactory): Promise<void> {
+export async function listenRetryingAnyPort(
+  app: { listen(port: number, host: string): Promise<unknown> },
+  port: number,
+  host: string,
+  attempts = ANY_PORT_ATTEMPTS,
+): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await app.listen(port, host);
+      return;
+    } catch (error) {
+      if (port !== 0 || attempt >= attempts || (error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
+    }
+  }
+}
+
+/**
+ * `gatehouse start`: validates the configuration (every problem at once, exit 1), starts the
+ * platform, and shuts it down gracefully on SIGINT or SIGTERM. `dev` (`gatehouse start --dev`,
+ * `npm run dev`): development mode, written to `.env` when nothing sets PLATFORM_ENV, refused
+ * when the settings say production.
+ */
+export async function runPlatform(rootModule: RootModuleFactory, { dev = false }: { dev?: boolean } = {}): Promise<void> {
+  if (dev) {
+    const { problem, created } = prepareDevelopmentMode();
+    if (problem !== undefined) exitWithProblems([problem]);
+    if (created !== undefined) {
+      process.stderr.write(`Created ${created} with PLATFORM_ENV=dev: development mode, for the gatehouse commands run here too\n`);
+    }
+  }
   const result = loadGatehouseConfig();
-  if (!result.ok) exitWithProblems(result.problems);
+  if (!result.ok) exitWithProblems([...result.problems, ...result.warnings.map((warning) => `warning: ${warning}`)]);
   const config = result.config;
   const logger = new Logger('Gatehouse');
 

@@ -50,8 +50,11 @@ export function createRootLogger(config: GatehouseConfig): Pino {
  * sentence, so their error lines are left out.
  */
 const STARTUP_FAILURE_CONTEXTS = new Set(['ExceptionHandler', 'NestApplication', 'TypeOrmModule']);
-/** Nest's start-up chatter, one line per module and route: kept for `debug`. */
-const CHATTY_CONTEXTS = new Set(['InstanceLoader', 'RoutesResolver', 'RouterExplorer']);
+/**
+ * Nest's start-up chatter, one line per module and route, and its "Starting Nest application" and
+ * "successfully started" (Gatehouse says where it listens): kept for `debug`.
+ */
+const CHATTY_CONTEXTS = new Set(['InstanceLoader', 'RoutesResolver', 'RouterExplorer', 'NestFactory', 'NestApplication']);
 
 /** Nest's log calls (`message`, optional stack, context last) as pino lines, from the first line. */
 export class PinoLoggerService implements LoggerService {

@@ -49,7 +49,7 @@ export class HashingStopped extends DomainError {
 }
 
 export interface BcryptPoolOptions {
-  /** Worker threads (default: one per core). */
+  /** Worker threads (default: one per core; Gatehouse passes BCRYPT_WORKERS). */
   threads?: number;
   /** How many tasks may wait for a thread (default: BCRYPT_QUEUE_PER_THREAD per thread). */
   maxQueued?: number;
@@ -84,7 +84,8 @@ interface Slot {
 export class BcryptPool implements OnApplicationShutdown {
   private readonly workers: Slot[] = [];
   private readonly queue: Task[] = [];
-  private readonly threads: number;
+  /** How many worker threads hash: started on first use, each an idle V8 isolate (~9 MB) after. */
+  readonly threads: number;
   private readonly maxQueued: number;
   private nextId = 0;
   /** Moving average of a task's duration, for `Retry-After` (starts at a cost-12 hash on a slow core). */

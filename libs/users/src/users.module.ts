@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { AccountsConfig } from '@app/config';
 import { BcryptPool } from './bcrypt-pool.js';
 import { PasswordHasher } from './password-hasher.js';
 import { User } from './user.entity.js';
@@ -9,7 +10,16 @@ import { UsersService } from './users.service.js';
 @Module({
   imports: [TypeOrmModule.forFeature([User])],
   // BcryptPool takes options (for tests), not injectables: Nest gets it from a factory.
-  providers: [{ provide: BcryptPool, useFactory: () => new BcryptPool() }, UsersRepository, UsersService, PasswordHasher],
+  providers: [
+    {
+      provide: BcryptPool,
+      inject: [AccountsConfig],
+      useFactory: (accounts: AccountsConfig) => new BcryptPool({ threads: accounts.bcryptWorkers }),
+    },
+    UsersRepository,
+    UsersService,
+    PasswordHasher,
+  ],
   exports: [UsersRepository, UsersService, PasswordHasher],
 })
 export class UsersModule {}

@@ -90,6 +90,12 @@ export class UsersRepository {
     await this.users.update({ id, passwordHash: previous }, { passwordHash });
   }
 
+  /** A page of users, oldest first, and how many there are in all. */
+  async list(limit: number, offset: number): Promise<{ items: User[]; total: number }> {
+    const [items, total] = await this.users.findAndCount({ order: { createdAt: 'ASC', id: 'ASC' }, take: limit, skip: offset });
+    return { items, total };
+  }
+
   /** Sets the flag; false when there is no such user. `manager`: inside the caller's transaction. */
   async setDisabled(id: string, disabled: boolean, manager?: EntityManager): Promise<boolean> {
     const users = manager?.getRepository(User) ?? this.users;

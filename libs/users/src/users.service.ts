@@ -101,4 +101,18 @@ export class UsersService {
   async findPublicUsers(ids: readonly string[]): Promise<PublicUser[]> {
     return (await this.users.findByIds(ids)).map(toPublicUser);
   }
+
+  /** A page of users (public profiles), oldest first, with the total count. */
+  async list(limit: number, offset: number): Promise<{ items: PublicUser[]; total: number; limit: number; offset: number }> {
+    const { items, total } = await this.users.list(limit, offset);
+    return { items: items.map(toPublicUser), total, limit, offset };
+  }
+
+  /**
+   * Lets a disabled user sign in again (disabling revoked its sessions; they stay revoked).
+   * False when there is no such user.
+   */
+  enable(id: string): Promise<boolean> {
+    return this.users.setDisabled(id, false);
+  }
 }

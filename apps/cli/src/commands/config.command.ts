@@ -13,14 +13,16 @@ export function registerConfigCommands(program: Command): void {
 
   config
     .command('validate')
-    .description('check every setting; exit 0, or 1 with one line per problem (as start-up would, and the built-in secret outside dev)')
+    .description(
+      'check every setting (the environment over .env); exit 0, or 1 with one line per problem (as start-up would, and the built-in secret outside dev); warnings on stderr',
+    )
     .action(() => {
-      const { warnings, security } = configOrExit();
+      const { warnings, security, envFile } = configOrExit();
       for (const warning of warnings) process.stderr.write(`warning: ${warning}\n`);
       // Start-up runs with it (and says so in an error line), but it is never a valid deployment.
       const secretProblem = builtInSecretProblem(security);
       if (secretProblem !== undefined) fail(secretProblem);
-      process.stdout.write('Configuration is valid\n');
+      process.stdout.write(envFile === undefined ? 'Configuration is valid\n' : `Configuration is valid (with settings from ${envFile})\n`);
     });
 
   config

@@ -1,0 +1,5 @@
+import { closeScratchArea } from './support/scratch-area.mjs';
+
+export default function scratchTeardown() {
+  closeScratchArea();
+}
