@@ -1,4 +1,5 @@
-import { type ArgumentMetadata, Injectable, ValidationPipe } from '@nestjs/common';
+import { type ArgumentMetadata, BadRequestException, Injectable, ValidationPipe } from '@nestjs/common';
+import type { ValidationError } from 'class-validator';
 import { DomainError } from '@app/errors';
 import { JSON_BODIES_ONLY } from './json-body.js';
 
@@ -11,7 +12,13 @@ import { JSON_BODIES_ONLY } from './json-body.js';
 @Injectable()
 export class RequestValidationPipe extends ValidationPipe {
   constructor() {
-    super({ whitelist: true, forbidNonWhitelisted: true, stopAtFirstError: true, transform: true });
+    super({
+      whitelist: true,
+      forbidNonWhitelisted: true,
+      stopAtFirstError: true,
+      transform: true,
+      exceptionFactory: (errors) => new BadRequestException(errors.flatMap((error) => fieldMessages(error, ''))),
+    });
   }
 
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
@@ -23,4 +30,17 @@ export class RequestValidationPipe extends ValidationPipe {
     }
     return super.transform(value, metadata);
   }
+}
+
+/**
+ * One message per bad field. A field left out is `<field> is required`: optional fields skip
+ * their checks when absent, so an absent field that failed one is a required field, and the
+ * check that spoke first (a length, a format) would describe a value nobody sent.
+ */
+function fieldMessages(error: ValidationError, parentPath: string): string[] {
+  const path = `${parentPath}${error.property}`;
+  if (error.value === undefined && error.constraints !== undefined) return [`${path} is required`];
+  const own = Object.values(error.constraints ?? {}).slice(0, 1);
+  const nested = (error.children ?? []).flatMap((child) => fieldMessages(child, `${path}.`));
+  return [...own.map((message) => (parentPath === '' ? message : `${parentPath}${message}`)), ...nested];
 }

@@ -4,6 +4,9 @@ import { IsIn, IsInt, IsNotEmpty, IsOptional, IsString, IsUUID, Matches, Max, Ma
 import { type Role, ROLES } from '@app/workspaces';
 import { IsWorkspaceSettings, SETTINGS_MAX_BYTES, SETTINGS_MAX_DEPTH } from './workspace-settings.validator.js';
 
+// class-validator runs a property's checks from the last decorator up and stops at the first
+// that fails: the type check goes last, so a value of the wrong type is told so first.
+
 const SLUG = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 const SLUG_MESSAGE = 'slug must be 1 to 64 lower-case letters, digits and single hyphens, not starting or ending with a hyphen';
 const trimmed = () => Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value));
@@ -17,22 +20,22 @@ const OFFSET_MESSAGE = `offset must be an integer from 0 to ${MAX_OFFSET}`;
 export class CreateWorkspaceDto {
   @ApiProperty({ maxLength: 200, example: 'Acme Research' })
   @trimmed()
-  @IsString()
-  @IsNotEmpty({ message: 'name must not be empty' })
   @MaxLength(200)
+  @IsNotEmpty({ message: 'name must not be empty' })
+  @IsString()
   name: string;
 
   @ApiPropertyOptional({ maxLength: 64, example: 'acme-research', description: 'Made from the name when not given' })
   @IsOptional()
-  @IsString()
-  @MaxLength(64, { message: SLUG_MESSAGE })
   @Matches(SLUG, { message: SLUG_MESSAGE })
+  @MaxLength(64, { message: SLUG_MESSAGE })
+  @IsString()
   slug?: string;
 
   @ApiPropertyOptional({ maxLength: 2000 })
   @IsOptional()
-  @IsString()
   @MaxLength(2000)
+  @IsString()
   description?: string;
 }
 
@@ -40,23 +43,23 @@ export class UpdateWorkspaceDto {
   @ApiPropertyOptional({ maxLength: 200 })
   @IsOptional()
   @trimmed()
-  @IsString()
-  @IsNotEmpty({ message: 'name must not be empty' })
   @MaxLength(200)
+  @IsNotEmpty({ message: 'name must not be empty' })
+  @IsString()
   name?: string;
 
   @ApiPropertyOptional({ maxLength: 64 })
   @IsOptional()
-  @IsString()
-  @MaxLength(64, { message: SLUG_MESSAGE })
   @Matches(SLUG, { message: SLUG_MESSAGE })
+  @MaxLength(64, { message: SLUG_MESSAGE })
+  @IsString()
   slug?: string;
 
   @ApiPropertyOptional({ maxLength: 2000, nullable: true })
   @IsOptional()
   @ValidateIf((_object, value) => value !== null)
-  @IsString()
   @MaxLength(2000)
+  @IsString()
   description?: string | null;
 
   @ApiPropertyOptional({
