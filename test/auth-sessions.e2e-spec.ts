@@ -386,7 +386,8 @@ describe('disabling a user', () => {
 });
 
 describe("an agent's token and the user's other sessions (SPEC section 3)", () => {
-  const INSUFFICIENT = 'Bearer realm="gatehouse", error="insufficient_scope", error_description="Invalid audience"';
+  const challenge = (message: string) => `Bearer realm="gatehouse", error="insufficient_scope", error_description="${message}"`;
+  const ROUTE_REFUSAL = 'Invalid audience: this route accepts web, api';
 
   it('cannot list or delete the user’s sessions with an mcp or a2a token', async () => {
     const { email } = await registerUser(base);
@@ -394,10 +395,10 @@ describe("an agent's token and the user's other sessions (SPEC section 3)", () =
     for (const audience of ['mcp', 'a2a']) {
       const agent = await login(base, email, PASSWORD, { audience });
       const listed = await request(base, 'GET', '/auth/sessions', { token: agent.access_token });
-      expect(listed.headers.get('www-authenticate')).toBe(INSUFFICIENT);
-      await expectError(listed, 403, 'Invalid audience');
+      expect(listed.headers.get('www-authenticate')).toBe(challenge(ROUTE_REFUSAL));
+      await expectError(listed, 403, ROUTE_REFUSAL);
       const sid = decode(device.access_token).payload.sid as string;
-      await expectError(await request(base, 'DELETE', `/auth/sessions/${sid}`, { token: agent.access_token }), 403, 'Invalid audience');
+      await expectError(await request(base, 'DELETE', `/auth/sessions/${sid}`, { token: agent.access_token }), 403, ROUTE_REFUSAL);
     }
     expect((await me(device.access_token)).status).toBe(200);
   });
@@ -408,8 +409,9 @@ describe("an agent's token and the user's other sessions (SPEC section 3)", () =
     const agent = await login(base, email, PASSWORD, { audience: 'mcp' });
     for (const scope of ['global', 'others']) {
       const refused = await request(base, 'POST', `/auth/logout?scope=${scope}`, { token: agent.access_token });
-      expect(refused.headers.get('www-authenticate')).toBe(INSUFFICIENT);
-      await expectError(refused, 403, 'Invalid audience');
+      const message = `Invalid audience: scope=${scope} accepts web, api`;
+      expect(refused.headers.get('www-authenticate')).toBe(challenge(message));
+      await expectError(refused, 403, message);
     }
     expect((await me(device.access_token)).status).toBe(200);
     expect((await request(base, 'POST', '/auth/logout', { token: agent.access_token })).status).toBe(204);

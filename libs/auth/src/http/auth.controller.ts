@@ -29,7 +29,7 @@ import {
   ApiUnsupportedMediaTypeResponse,
 } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Audience } from '@app/config';
+import { type Audience, SecurityConfig } from '@app/config';
 import { type PublicUser, toPublicUser, UserNotFound, UsersService } from '@app/users';
 import { type ClientInfo, AuthService, type TokenPair } from './auth.service.js';
 import { LoginDto, LogoutQueryDto, RefreshDto, RegisterDto } from './dto/auth.dto.js';
@@ -52,11 +52,17 @@ const USER_AUDIENCES: Audience[] = ['web', 'api'];
 @ApiUnsupportedMediaTypeResponse({ type: ErrorResponse, description: 'A body that is not application/json' })
 @Controller('auth')
 export class AuthController {
+  /** The user audiences this deployment serves: what signing out other sessions accepts. */
+  private readonly servedUserAudiences: readonly Audience[];
+
   constructor(
     private readonly auth: AuthService,
     private readonly sessions: SessionsService,
     private readonly users: UsersService,
-  ) {}
+    security: SecurityConfig,
+  ) {
+    this.servedUserAudiences = USER_AUDIENCES.filter((audience) => security.audiences.includes(audience));
+  }
 
   @Post('register')
   @Public()
@@ -110,7 +116,9 @@ export class AuthController {
     const scope = query.scope ?? 'local';
     // Any token may end its own session; signing the user's other devices out takes a user's
     // token (web or api), never an agent's (SPEC section 3).
-    if (scope !== 'local' && !principal.audiences.some((audience) => USER_AUDIENCES.includes(audience))) throw new AudienceInsufficient();
+    if (scope !== 'local' && !principal.audiences.some((audience) => USER_AUDIENCES.includes(audience))) {
+      throw new AudienceInsufficient(`scope=${scope}`, this.servedUserAudiences);
+    }
     await this.sessions.logout(principal.userId, principal.sessionId, scope);
   }
 
