@@ -158,8 +158,10 @@ describe('GET, PATCH and DELETE /workspaces/:id', () => {
     await expectError(await call(outsider, 'DELETE', `/workspaces/${randomUUID()}`), 403, NOT_A_MEMBER);
   });
 
-  it('answers 400 for a malformed id', async () => {
+  it('answers 400 for a malformed id, naming the parameter', async () => {
     await expectError(await call(await person(), 'GET', '/workspaces/not-a-uuid'), 400, 'id must be a UUID');
+    const { id, owner } = await team();
+    await expectError(await call(owner, 'PATCH', `/workspaces/${id}/members/not-a-uuid`, { role: 'admin' }), 400, 'userId must be a UUID');
   });
 
   it('lets an admin or owner update name, slug, description and settings', async () => {
@@ -208,12 +210,35 @@ describe('members', () => {
   it('lists the members with email, name and role to any member, and refuses outsiders', async () => {
     const { id, owner, admin, member, outsider } = await team();
     const list = await json(await call(member, 'GET', `/workspaces/${id}/members`));
-    expect(list.map((m: { user_id: string; email: string; role: string }) => [m.user_id, m.email, m.role])).toEqual([
+    expect(list).toMatchObject({ total: 3, limit: 50, offset: 0 });
+    expect(list.items.map((m: { user_id: string; email: string; role: string }) => [m.user_id, m.email, m.role])).toEqual([
       [owner.id, owner.email, 'owner'],
       [admin.id, admin.email, 'admin'],
       [member.id, member.email, 'member'],
     ]);
     await expectError(await call(outsider, 'GET', `/workspaces/${id}/members`), 403, NOT_A_MEMBER);
+  });
+
+  it('pages through the members like /workspaces: ?limit&offset, oldest first, with the total', async () => {
+    const { id, owner, admin, member } = await team();
+    const ids = async (query: string) => {
+      const page = await json(await call(member, 'GET', `/workspaces/${id}/members?${query}`));
+      return { ...page, items: page.items.map((m: { user_id: string }) => m.user_id) };
+    };
+    expect(await ids('limit=2')).toEqual({ items: [owner.id, admin.id], total: 3, limit: 2, offset: 0 });
+    expect(await ids('limit=2&offset=2')).toEqual({ items: [member.id], total: 3, limit: 2, offset: 2 });
+    expect(await ids('offset=3')).toEqual({ items: [], total: 3, limit: 50, offset: 3 });
+  });
+
+  it.each([
+    ['limit=0', 'limit must be an integer from 1 to 200'],
+    ['limit=201', 'limit must be an integer from 1 to 200'],
+    ['offset=-1', 'offset must be an integer from 0 to 1000000'],
+    ['offset=1e20', 'offset must be an integer from 0 to 1000000'],
+  ])('answers a members list with %s 400, as /workspaces does', async (query, message) => {
+    const { id, member } = await team();
+    await expectError(await call(member, 'GET', `/workspaces/${id}/members?${query}`), 400, [message]);
+    await expectError(await call(member, 'GET', `/workspaces?${query}`), 400, [message]);
   });
 
   it('lets an admin add a member by email (any case) or by user id', async () => {
@@ -437,8 +462,7 @@ describe('deleting a user', () => {
     } finally {
       await client.end();
     }
-    expect((await json(await call(owner, 'GET', `/workspaces/${id}/members`))).map((m: { user_id: string }) => m.user_id)).not.toContain(
-      leaving.id,
-    );
+    const { items } = await json(await call(owner, 'GET', `/workspaces/${id}/members`));
+    expect(items.map((m: { user_id: string }) => m.user_id)).not.toContain(leaving.id);
   });
 });

@@ -11,6 +11,8 @@ export interface PreparedResponse {
   status: number;
   headers: Record<string, string>;
   payload: string;
+  /** The payload's message (for the OpenAPI document). */
+  message: string;
 }
 
 /** RFC 6750 section 3.1: each error code's status. */
@@ -27,6 +29,7 @@ function challenge(message: string, error?: keyof typeof ERROR_STATUS): Prepared
     status,
     headers: { 'WWW-Authenticate': value, 'content-type': 'application/json; charset=utf-8' },
     payload: JSON.stringify({ statusCode: status, error: STATUS_CODES[status], message }),
+    message,
   };
 }
 

@@ -107,16 +107,20 @@ describe('RouteAccessTable', () => {
     expect(refusalOf(DeclaredController.prototype.guarded)).toEqual({
       status: 403,
       headers: {
-        'WWW-Authenticate': 'Bearer realm="gatehouse", error="insufficient_scope", error_description="Invalid audience: this route accepts web"',
+        'WWW-Authenticate':
+          'Bearer realm="gatehouse", error="insufficient_scope", error_description="Invalid audience: this route accepts web"',
         'content-type': 'application/json; charset=utf-8',
       },
       payload: { statusCode: 403, error: 'Forbidden', message: 'Invalid audience: this route accepts web' },
+      message: 'Invalid audience: this route accepts web',
     });
     expect(refusalOf(ApiClassController.prototype.inherits).payload).toMatchObject({ message: 'Invalid audience: this route accepts api' });
     // Routes that accept the same audiences share one prepared answer.
     const web = table.accessOf(DeclaredController.prototype.guarded);
     const alsoWeb = table.accessOf(ApiClassController.prototype.overrides);
-    expect(web !== undefined && !web.public && alsoWeb !== undefined && !alsoWeb.public && web.audienceRefusal === alsoWeb.audienceRefusal).toBe(true);
+    expect(
+      web !== undefined && !web.public && alsoWeb !== undefined && !alsoWeb.public && web.audienceRefusal === alsoWeb.audienceRefusal,
+    ).toBe(true);
   });
 
   it('says so when a route accepts no audience the deployment serves', () => {

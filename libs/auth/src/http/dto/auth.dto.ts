@@ -29,7 +29,7 @@ const VisibleCharacters = () =>
   });
 
 /** At most `MAX_PASSWORD_BYTES` bytes in UTF-8: anything longer can never match (bcrypt's limit). */
-const LOGIN_PASSWORD_LENGTH_MESSAGE =
+export const LOGIN_PASSWORD_LENGTH_MESSAGE =
   `password must be at most ${MAX_PASSWORD_BYTES} bytes long ` +
   `(${MAX_PASSWORD_BYTES} bytes is bcrypt's limit; non-ASCII characters take several bytes)`;
 const WithinBcryptLimit = () =>
