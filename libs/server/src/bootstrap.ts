@@ -137,7 +137,7 @@ function configureHttp(app: NestFastifyApplication, config: GatehouseConfig): vo
       maxAge: 600,
     });
   }
-  setUpOpenApi(app);
+  setUpOpenApi(app, config);
 }
 
 async function listen(app: NestFastifyApplication, config: GatehouseConfig): Promise<void> {

@@ -3,6 +3,9 @@ import type { ValidationError } from 'class-validator';
 import { DomainError } from '@app/errors';
 import { JSON_BODIES_ONLY } from './json-body.js';
 
+/** The 400 of a body that is JSON but not an object. */
+export const NOT_AN_OBJECT = 'Request body must be a JSON object';
+
 /**
  * The one validation pipe (SPEC section 3): unknown body fields are refused and each bad field
  * gets one message. Before the fields, a route that reads a body gets a JSON object: no body at
@@ -25,7 +28,7 @@ export class RequestValidationPipe extends ValidationPipe {
     if (metadata.type === 'body' && this.toValidate(metadata)) {
       if (value === undefined) throw new DomainError('unsupported_media_type', JSON_BODIES_ONLY);
       if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-        throw new DomainError('invalid', 'Request body must be a JSON object');
+        throw new DomainError('invalid', NOT_AN_OBJECT);
       }
     }
     return super.transform(value, metadata);
