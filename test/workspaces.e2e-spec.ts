@@ -435,16 +435,19 @@ describe('audiences', () => {
     expect((await call(who, 'GET', '/workspaces')).status).toBe(200);
   });
 
-  it.each([['mcp'], ['a2a'], [['mcp', 'a2a']]])('refuses a token narrowed to %j with 403 Invalid audience, naming web and api', async (audience) => {
-    const who = await person(audience);
-    const response = await call(who, 'GET', '/workspaces');
-    const message = 'Invalid audience: this route accepts web, api';
-    expect(response.headers.get('www-authenticate')).toBe(
-      `Bearer realm="gatehouse", error="insufficient_scope", error_description="${message}"`,
-    );
-    await expectError(response, 403, message);
-    await expectError(await call(who, 'POST', '/workspaces', { name: 'x' }), 403, message);
-  });
+  it.each([['mcp'], ['a2a'], [['mcp', 'a2a']]])(
+    'refuses a token narrowed to %j with 403 Invalid audience, naming web and api',
+    async (audience) => {
+      const who = await person(audience);
+      const response = await call(who, 'GET', '/workspaces');
+      const message = 'Invalid audience: this route accepts web, api';
+      expect(response.headers.get('www-authenticate')).toBe(
+        `Bearer realm="gatehouse", error="insufficient_scope", error_description="${message}"`,
+      );
+      await expectError(response, 403, message);
+      await expectError(await call(who, 'POST', '/workspaces', { name: 'x' }), 403, message);
+    },
+  );
 });
 
 describe('deleting a user', () => {

@@ -32,19 +32,20 @@ export const Audiences =
     );
     const refusals = ApiErrors({ ...TOKEN_REFUSALS, 403: invalidAudienceMessage(audiences) });
     if (descriptor !== undefined) {
-      declared(target, key!, descriptor);
+      declared(target, key, descriptor);
       refusals(target, key!, descriptor);
       return;
     }
-    declared(target as Type);
+    declared(target);
     // The OpenAPI document lets a method's response of a status replace its class's: the
     // refusals go on each route of the class that does not declare audiences of its own (the
     // methods are decorated before their class).
-    const prototype = (target as Type).prototype as Record<string, unknown>;
+    const prototype = (target as Type).prototype as object;
     for (const name of Object.getOwnPropertyNames(prototype)) {
       const method = Object.getOwnPropertyDescriptor(prototype, name)!;
-      if (typeof method.value !== 'function' || !Reflect.hasMetadata(PATH_METADATA, method.value)) continue;
-      if (Reflect.hasMetadata(ROUTE_AUDIENCES, method.value)) continue;
+      const handler: unknown = method.value;
+      if (typeof handler !== 'function' || !Reflect.hasMetadata(PATH_METADATA, handler)) continue;
+      if (Reflect.hasMetadata(ROUTE_AUDIENCES, handler)) continue;
       refusals(prototype, name, method);
     }
   };
