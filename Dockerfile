@@ -1,6 +1,6 @@
 # syntax=docker/dockerfile:1
-# Build stage: install everything, compile TypeScript.
-FROM node:20-bookworm-slim AS build
+# Build stage: install everything (the type check needs embedded-postgres's types), compile TypeScript.
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
@@ -10,17 +10,18 @@ COPY libs ./libs
 RUN npm run build
 
 # Runtime stage: production dependencies and the compiled code only, as a non-root user.
-FROM node:20-bookworm-slim AS runtime
+# No embedded PostgreSQL (--omit=optional also leaves out typescript, an optional peer of
+# @nestjs/swagger): the image needs DATABASE_URL and says so at start-up without it.
+# No install scripts run: bcrypt loads its prebuilt binary (N-API, any Node version).
+FROM node:24-bookworm-slim AS runtime
 ENV NODE_ENV=production \
     HOST=0.0.0.0 \
-    PORT=3000 \
-    GATEHOUSE_DATA_DIR=/var/lib/gatehouse
+    PORT=3000
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
+RUN npm ci --omit=dev --omit=optional --ignore-scripts --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
 COPY bin ./bin
-RUN mkdir -p /var/lib/gatehouse && chown node:node /var/lib/gatehouse
 USER node
 EXPOSE 3000
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \

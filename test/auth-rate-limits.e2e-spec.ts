@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { RunningPlatform } from '@app/server';
 import { login, PASSWORD, registerUser, request, uniqueEmail } from './support/auth-client.js';
@@ -237,6 +237,21 @@ const redisUrl = process.env.GATEHOUSE_TEST_REDIS_URL;
     expect((await attempt(second)).status).toBe(401);
     expect((await attempt(first)).status).toBe(401);
     await expectTooManyRequests(await attempt(second), 60);
+  });
+
+  it('keeps its counters under REDIS_KEY_PREFIX', async () => {
+    const prefix = `gatehouse-test-${randomUUID()}:`;
+    const platform = await startTestPlatform({ REDIS_URL: redisUrl, REDIS_KEY_PREFIX: prefix });
+    const redis = new Redis(redisUrl!);
+    try {
+      await request(platform.url, 'POST', '/auth/login', { body: { email: uniqueEmail(), password: PASSWORD } });
+      const keys = await redis.keys(`${prefix}*`);
+      expect(keys).toEqual(expect.arrayContaining([expect.stringMatching(new RegExp(`^${prefix}auth-address`))]));
+      if (keys.length > 0) await redis.del(...keys);
+    } finally {
+      redis.disconnect();
+      await platform.close();
+    }
   });
 
   it('counts failed logins of one account and address across instances', async () => {

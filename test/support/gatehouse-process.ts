@@ -41,10 +41,21 @@ export interface ServerProcess {
   exited: Promise<number | null>;
 }
 
-/** Starts `gatehouse start` and waits until /health/ready answers 200. */
-export async function startGatehouseServer(env: Record<string, string>, timeoutMs = 30_000): Promise<ServerProcess> {
+/**
+ * Starts `gatehouse start` and waits until /health/ready answers 200. With `processGroup`, it
+ * leads a process group of its own, as a command started at a terminal does (whose Ctrl-C
+ * signals the whole group).
+ */
+export async function startGatehouseServer(
+  env: Record<string, string>,
+  timeoutMs = 30_000,
+  { processGroup = false }: { processGroup?: boolean } = {},
+): Promise<ServerProcess> {
   const port = env.PORT ?? String(await freePort());
-  const child = spawn(process.execPath, [GATEHOUSE_BIN, 'start'], { env: childEnvironment({ ...env, PORT: port }) });
+  const child = spawn(process.execPath, [GATEHOUSE_BIN, 'start'], {
+    env: childEnvironment({ ...env, PORT: port }),
+    detached: processGroup,
+  });
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));

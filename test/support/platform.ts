@@ -8,8 +8,8 @@ import { testDatabaseUrl } from './test-database.js';
 export { testDatabaseUrl };
 
 /**
- * Dev mode, the test database, a free port, a cheap bcrypt cost and a per-address limit that
- * functional tests never reach (the rate-limit tests set their own), unless overridden.
+ * Dev mode, the test database, a free port, a cheap bcrypt cost and per-address and invitation
+ * limits that functional tests never reach (the rate-limit tests set their own), unless overridden.
  */
 export function testEnvironment(overrides: Environment = {}): Environment {
   return {
@@ -18,6 +18,7 @@ export function testEnvironment(overrides: Environment = {}): Environment {
     PORT: '0',
     BCRYPT_COST: '4',
     AUTH_RATE_LIMIT: '100000',
+    INVITATION_RATE_LIMIT: '100000',
     LOG_LEVEL: 'silent',
     ...overrides,
   };

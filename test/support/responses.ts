@@ -13,3 +13,12 @@ export async function expectError(response: Response, statusCode: number, messag
   else expect(String(body.message)).toMatch(message);
   expect(JSON.stringify(body)).not.toMatch(/\n\s+at /);
 }
+
+/** Asserts a 429 in the common shape, with a `Retry-After` of whole seconds from 1 to `maxSeconds` that its message repeats. */
+export async function expectTooManyRequests(response: Response, maxSeconds: number): Promise<void> {
+  const retryAfter = Number(response.headers.get('retry-after'));
+  expect(Number.isInteger(retryAfter)).toBe(true);
+  expect(retryAfter).toBeGreaterThanOrEqual(1);
+  expect(retryAfter).toBeLessThanOrEqual(maxSeconds);
+  await expectError(response, 429, `Too many requests; retry in ${retryAfter} seconds`);
+}

@@ -12,6 +12,7 @@ import { AuthController } from './http/auth.controller.js';
 import { AuthService } from './http/auth.service.js';
 import { AddressRateLimitGuard } from './http/rate-limit/address-rate-limit.guard.js';
 import { AuthRateLimits } from './http/rate-limit/auth-rate-limits.js';
+import { RateLimitModule } from './http/rate-limit/rate-limit.module.js';
 import { RevocationSync } from './revocation/revocation-sync.js';
 import { AccessTokenVerifier } from './tokens/access-token-verifier.js';
 import { JwtAccessStrategy } from './tokens/jwt-access.strategy.js';
@@ -22,7 +23,7 @@ import { JwtAccessStrategy } from './tokens/jwt-access.strategy.js';
  * revocation listener that keeps every instance in step.
  */
 @Module({
-  imports: [AuthCoreModule, UsersModule, DiscoveryModule, PassportModule],
+  imports: [AuthCoreModule, UsersModule, DiscoveryModule, PassportModule, RateLimitModule],
   controllers: [AuthController],
   providers: [
     {

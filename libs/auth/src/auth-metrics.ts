@@ -6,8 +6,8 @@ export type LoginResult =
   'success' | 'invalid_credentials' | 'locked' | 'invalid_audience' | 'issuance_refused' | 'busy' | 'abandoned' | 'error';
 /** Why a request's access token was refused (the metric's `reason` label). */
 export type TokenRefusal = 'missing' | 'format' | 'duplicate' | 'invalid' | 'expired' | 'issuer' | 'revoked' | 'audience';
-/** `address`: AUTH_RATE_LIMIT; `account_address`: LOGIN_MAX_FAILURES of one address; `account`: the per-account ceiling. */
-export type RateLimit = 'address' | 'account_address' | 'account';
+/** `address`: AUTH_RATE_LIMIT; `account_address`: LOGIN_MAX_FAILURES of one address; `account`: the per-account ceiling; `invitation`: INVITATION_RATE_LIMIT. */
+export type RateLimit = 'address' | 'account_address' | 'account' | 'invitation';
 
 /** The counters an operator alerts on. Label children are made once: some are on the hot path. */
 @Injectable()
@@ -67,7 +67,7 @@ export class AuthMetrics {
     ] as const) {
       this.logins.labels(result).inc(0);
     }
-    for (const limit of ['address', 'account_address', 'account'] as const) this.rateLimited.labels(limit).inc(0);
+    for (const limit of ['address', 'account_address', 'account', 'invitation'] as const) this.rateLimited.labels(limit).inc(0);
   }
 
   login(result: LoginResult): void {

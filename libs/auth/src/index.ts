@@ -7,6 +7,8 @@ export * from './auth-core.module.js';
 export * from './auth-http.module.js';
 export * from './auth-metrics.js';
 export * from './http/dto/responses.dto.js';
+export * from './http/rate-limit/rate-limit.module.js';
+export * from './http/rate-limit/rate-limiters.js';
 export * from './revocation/revoked-sessions.js';
 export * from './sessions/session.entity.js';
 export * from './sessions/sessions.service.js';

@@ -8,6 +8,7 @@ import {
   RateLimitConfig,
   RedisConfig,
   SecurityConfig,
+  WorkspacesConfig,
 } from './gatehouse-config.js';
 
 /** Each typed section, by the class token modules inject it with. */
@@ -15,6 +16,7 @@ const SECTIONS = [
   [SecurityConfig, 'security'],
   [AccountsConfig, 'accounts'],
   [RateLimitConfig, 'rateLimits'],
+  [WorkspacesConfig, 'workspaces'],
   [HttpConfig, 'http'],
   [DatabaseConfig, 'database'],
   [RedisConfig, 'redis'],

@@ -1,6 +1,7 @@
 import Joi from 'joi';
 import { isIP } from 'node:net';
 import { AUDIENCES, LOG_LEVELS, type TrustedProxies } from './gatehouse-config.js';
+import { hasPlaceholderPassword, isPlaceholder } from './placeholders.js';
 
 /** The longest absolute session lifetime allowed, in seconds (10 years). */
 const MAX_SESSION_LIFETIME = 315_360_000;
@@ -117,6 +118,14 @@ const trustedProxies = Joi.custom((value: unknown, helpers) => {
   return trusted;
 });
 
+/** Outside dev, a secret copied from an example file (`change-me`, `<jwt-secret>`…) is refused. */
+const notPlaceholder: Joi.CustomValidator<string> = (value, helpers) =>
+  isPlaceholder(value) ? helpers.error('secret.placeholder') : value;
+/** Outside dev, a URL whose password was copied from an example file is refused. */
+const noPlaceholderPassword: Joi.CustomValidator<string> = (value, helpers) =>
+  hasPlaceholderPassword(value) ? helpers.error('password.placeholder') : value;
+const PLACEHOLDER_PASSWORD = { 'password.placeholder': 'its password is a placeholder from an example' };
+
 /**
  * Every setting, keyed by its environment variable, in the order problems are reported.
  * `isDevelopment` (`PLATFORM_ENV=dev`) relaxes the rules that say "dev".
@@ -125,6 +134,7 @@ function settingsSchema(isDevelopment: boolean): Joi.ObjectSchema {
   const issuer = Joi.string().trim();
   const accessRange = `an integer number of seconds from 1 to ${MAX_ACCESS_TOKEN_EXPIRATION} (1 year)`;
   const secretRange = `a secret of at least ${MIN_SECRET_BYTES} bytes outside dev; generate one with \`gatehouse secret generate\``;
+  const urlRule = (url: Joi.StringSchema) => (isDevelopment ? url : url.custom(noPlaceholderPassword));
 
   return Joi.object({
     JWT_ISSUER: setting(
@@ -146,16 +156,31 @@ function settingsSchema(isDevelopment: boolean): Joi.ObjectSchema {
       'audiences.unknown': '"{{#audience}}" is not a known audience',
       'audiences.none': 'lists no audience',
     }),
-    // Only the length rule can fail for a string, and its line gives the length, never the secret.
+    // Only the placeholder and length rules can fail for a string; their lines never show the secret.
     PLATFORM_JWT_SECRET: isDevelopment
       ? setting(Joi.string(), 'a non-empty string')
-      : setting(Joi.string().min(MIN_SECRET_BYTES, 'utf8'), secretRange, { 'string.min': 'is only {{bytes(#value)}} bytes long' }),
+      : setting(Joi.string().custom(notPlaceholder).min(MIN_SECRET_BYTES, 'utf8'), secretRange, {
+          'secret.placeholder': 'is a placeholder from an example, not a secret',
+          'string.min': 'is only {{bytes(#value)}} bytes long',
+        }),
     DATABASE_URL: setting(
-      Joi.string().uri({ scheme: ['postgres', 'postgresql'] }),
+      urlRule(Joi.string().uri({ scheme: ['postgres', 'postgresql'] })),
       'a postgres:// or postgresql:// URL, or unset for the embedded PostgreSQL',
+      PLACEHOLDER_PASSWORD,
     ),
     GATEHOUSE_DATA_DIR: setting(Joi.string().trim().default('.data'), 'a directory path'),
-    REDIS_URL: setting(Joi.string().uri({ scheme: ['redis', 'rediss'] }), 'a redis:// or rediss:// URL, or unset for in-process counters'),
+    REDIS_URL: setting(
+      urlRule(Joi.string().uri({ scheme: ['redis', 'rediss'] })),
+      'a redis:// or rediss:// URL, or unset for in-process counters',
+      PLACEHOLDER_PASSWORD,
+    ),
+    REDIS_KEY_PREFIX: setting(
+      Joi.string()
+        .pattern(/^[A-Za-z0-9_:.{}-]{1,64}$/)
+        .default('gatehouse:'),
+      '1 to 64 letters, digits, _ : . - and curly braces',
+      { 'string.pattern.base': '{{json(#value)}} is not a key prefix' },
+    ),
     PORT: setting(integer().min(0).max(65_535).default(3000), 'an integer from 0 to 65535'),
     HOST: setting(Joi.string().trim().default('127.0.0.1'), 'a host name or IP address'),
     BCRYPT_COST: isDevelopment
@@ -171,6 +196,12 @@ function settingsSchema(isDevelopment: boolean): Joi.ObjectSchema {
         'proxies.hops': '{{#hops}} is too large a number of hops',
         'proxies.ignored': '"{{#entry}}" is not an IP address or CIDR, so it is ignored',
       },
+    ),
+    INVITATION_RATE_LIMIT: setting(integer().min(1).default(20), 'an integer of at least 1'),
+    // A week by default; at most a year.
+    INVITATION_EXPIRATION: setting(
+      integer().min(1).max(31_536_000).default(604_800),
+      'an integer number of seconds from 1 to 31536000 (1 year)',
     ),
     REFRESH_GRACE_SECONDS: setting(integer().min(0).max(60).default(10), 'an integer number of seconds from 0 to 60'),
     SESSION_MAX_LIFETIME: setting(

@@ -44,12 +44,20 @@ export abstract class AccountsConfig {
   readonly allowRegistration: boolean;
 }
 
-/** Brute-force and flood limits on the authentication routes. */
+/** Brute-force and flood limits on the authentication routes, and on sending invitations. */
 export abstract class RateLimitConfig {
   /** Failed logins per account per 15 minutes before 429. */
   readonly loginMaxFailures: number;
   /** Requests per client address per minute to login, register and refresh. */
   readonly authRateLimit: number;
+  /** Workspace invitations one user may create per hour. */
+  readonly invitationRateLimit: number;
+}
+
+/** Workspaces and their invitations. */
+export abstract class WorkspacesConfig {
+  /** Seconds an invitation may be accepted for, from its creation. */
+  readonly invitationExpiration: number;
 }
 
 /**
@@ -82,6 +90,8 @@ export abstract class DatabaseConfig {
 
 export abstract class RedisConfig {
   readonly url: string | undefined;
+  /** Put before every key Gatehouse writes, so several deployments can share one Redis. */
+  readonly keyPrefix: string;
 }
 
 /** Every section, validated together once at start-up. */
@@ -89,6 +99,7 @@ export interface GatehouseConfig {
   readonly security: SecurityConfig;
   readonly accounts: AccountsConfig;
   readonly rateLimits: RateLimitConfig;
+  readonly workspaces: WorkspacesConfig;
   readonly http: HttpConfig;
   readonly database: DatabaseConfig;
   readonly redis: RedisConfig;

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -42,12 +43,15 @@ describe('defaults', () => {
     ['database url (embedded)', config.database.url, undefined],
     ['data directory', config.database.dataDir, '.data'],
     ['redis url (in-process)', config.redis.url, undefined],
+    ['redis key prefix', config.redis.keyPrefix, 'gatehouse:'],
     ['port', config.http.port, 3000],
     ['host', config.http.host, '127.0.0.1'],
     ['bcrypt cost', config.accounts.bcryptCost, 12],
     ['registration', config.accounts.allowRegistration, true],
     ['login failures before 429', config.rateLimits.loginMaxFailures, 10],
     ['auth rate limit', config.rateLimits.authRateLimit, 60],
+    ['invitations per user per hour', config.rateLimits.invitationRateLimit, 20],
+    ['invitation expiration (7 days)', config.workspaces.invitationExpiration, 604_800],
     ['trust proxy', config.http.trustProxy, false],
     ['refresh reuse grace window', config.security.refreshGraceSeconds, 10],
     ['absolute session lifetime', config.security.sessionMaxLifetime, 31_536_000],
@@ -248,6 +252,89 @@ describe('the signing secret', () => {
   });
 });
 
+describe('placeholders copied from an example file', () => {
+  const tooShort = 'allowed: a secret of at least 32 bytes outside dev; generate one with `gatehouse secret generate`';
+  const placeholder = `PLATFORM_JWT_SECRET: is a placeholder from an example, not a secret; ${tooShort}`;
+
+  it.each([
+    // The value deploy/kubernetes/secret.yaml shipped: 52 bytes, so the length rule let it through.
+    'replace-with-the-output-of-gatehouse-secret-generate',
+    'change-me-change-me-change-me-change-me',
+    'CHANGEME_CHANGEME_CHANGEME_CHANGEME',
+    'replace-me-with-a-long-random-string-please',
+    'this-is-a-placeholder-secret-of-enough-bytes',
+    '<the output of gatehouse secret generate>',
+    '${PLATFORM_JWT_SECRET_FROM_THE_VAULT_OF_SECRETS}',
+    '$(npx gatehouse secret generate  # run this first)',
+  ])('outside dev, refuses the secret %j in one line that does not echo it', (secret) => {
+    const problems = problemsOf({ ...PROD, PLATFORM_JWT_SECRET: secret });
+    expect(problems).toEqual([placeholder]);
+    expect(problems.join('\n')).not.toContain(secret);
+  });
+
+  it('says both when a placeholder is also too short', () => {
+    expect(problemsOf({ ...PROD, PLATFORM_JWT_SECRET: 'change-me' })).toEqual([
+      placeholder,
+      `PLATFORM_JWT_SECRET: is only 9 bytes long; ${tooShort}`,
+    ]);
+  });
+
+  it('refuses a placeholder read from PLATFORM_JWT_SECRET_FILE, naming the file', () => {
+    const path = file('placeholder-secret', 'replace-with-the-output-of-gatehouse-secret-generate\n');
+    expect(problemsOf({ JWT_ISSUER: 'gatehouse-test', PLATFORM_JWT_SECRET_FILE: path })).toEqual([
+      `PLATFORM_JWT_SECRET_FILE (${path}): is a placeholder from an example, not a secret; ${tooShort}`,
+    ]);
+  });
+
+  it('accepts a placeholder in dev, where any secret will do', () => {
+    expect(load({ ...DEV, PLATFORM_JWT_SECRET: 'change-me' }).security.usesDefaultSecret).toBe(false);
+  });
+
+  it('accepts generated secrets', () => {
+    for (let i = 0; i < 200; i++) {
+      const secret = randomBytes(64).toString('base64url');
+      expect(load({ ...PROD, PLATFORM_JWT_SECRET: secret }).security.secretSource).toBe('environment');
+    }
+  });
+
+  it.each([
+    [
+      'DATABASE_URL',
+      // The URL deploy/kubernetes/secret.yaml shipped.
+      'postgresql://gatehouse:change-me@postgres:5432/gatehouse',
+      'DATABASE_URL: its password is a placeholder from an example; allowed: a postgres:// or postgresql:// URL, or unset for the embedded PostgreSQL',
+    ],
+    [
+      'DATABASE_URL',
+      'postgres://app:%3Cpassword%3E@db.internal/app',
+      'DATABASE_URL: its password is a placeholder from an example; allowed: a postgres:// or postgresql:// URL, or unset for the embedded PostgreSQL',
+    ],
+    [
+      'DATABASE_URL',
+      'postgresql://gatehouse:PASSWORD@postgres.internal:5432/gatehouse',
+      'DATABASE_URL: its password is a placeholder from an example; allowed: a postgres:// or postgresql:// URL, or unset for the embedded PostgreSQL',
+    ],
+    [
+      'REDIS_URL',
+      'rediss://default:replace-me@cache.internal:6380',
+      'REDIS_URL: its password is a placeholder from an example; allowed: a redis:// or rediss:// URL, or unset for in-process counters',
+    ],
+  ])('outside dev, refuses %s with a placeholder password, without echoing the URL', (variable, url, line) => {
+    const problems = problemsOf({ ...PROD, [variable]: url });
+    expect(problems).toEqual([line]);
+  });
+
+  it.each([
+    ['DATABASE_URL', 'postgresql://gatehouse:gatehouse@postgres:5432/gatehouse', PROD],
+    ['DATABASE_URL', 'postgres://postgres@127.0.0.1:5432/postgres', PROD],
+    ['DATABASE_URL', 'postgresql://app:password-manager-made-Vq3xT9pLm2@db/app', PROD],
+    ['DATABASE_URL', 'postgresql://gatehouse:change-me@localhost/gatehouse', DEV],
+    ['REDIS_URL', 'redis://redis:6379', PROD],
+  ])('accepts %s=%s', (variable, url, base) => {
+    expect(load({ ...base, [variable]: url })).toBeDefined();
+  });
+});
+
 describe('other settings', () => {
   it.each([
     ['BCRYPT_COST', '10', PROD, (c: GatehouseConfig) => c.accounts.bcryptCost, 10],
@@ -256,12 +343,17 @@ describe('other settings', () => {
     ['ALLOW_REGISTRATION', 'false', DEV, (c: GatehouseConfig) => c.accounts.allowRegistration, false],
     ['LOGIN_MAX_FAILURES', '1', DEV, (c: GatehouseConfig) => c.rateLimits.loginMaxFailures, 1],
     ['AUTH_RATE_LIMIT', '1', DEV, (c: GatehouseConfig) => c.rateLimits.authRateLimit, 1],
+    ['INVITATION_RATE_LIMIT', '1', DEV, (c: GatehouseConfig) => c.rateLimits.invitationRateLimit, 1],
+    ['INVITATION_EXPIRATION', '1', PROD, (c: GatehouseConfig) => c.workspaces.invitationExpiration, 1],
+    ['INVITATION_EXPIRATION', '31536000', PROD, (c: GatehouseConfig) => c.workspaces.invitationExpiration, 31_536_000],
     ['REFRESH_GRACE_SECONDS', '0', DEV, (c: GatehouseConfig) => c.security.refreshGraceSeconds, 0],
     ['REFRESH_GRACE_SECONDS', '60', DEV, (c: GatehouseConfig) => c.security.refreshGraceSeconds, 60],
     ['SESSION_MAX_LIFETIME', '60', DEV, (c: GatehouseConfig) => c.security.sessionMaxLifetime, 60],
     ['PORT', '0', DEV, (c: GatehouseConfig) => c.http.port, 0],
     ['DATABASE_URL', 'postgresql://u@db:5432/g', DEV, (c: GatehouseConfig) => c.database.url, 'postgresql://u@db:5432/g'],
     ['REDIS_URL', 'redis://127.0.0.1:6379', DEV, (c: GatehouseConfig) => c.redis.url, 'redis://127.0.0.1:6379'],
+    ['REDIS_KEY_PREFIX', 'staging:', DEV, (c: GatehouseConfig) => c.redis.keyPrefix, 'staging:'],
+    ['REDIS_KEY_PREFIX', '{gatehouse-eu}:', DEV, (c: GatehouseConfig) => c.redis.keyPrefix, '{gatehouse-eu}:'],
     ['LOG_LEVEL', 'debug', DEV, (c: GatehouseConfig) => c.http.logLevel, 'debug'],
     [
       'CORS_ORIGINS',
@@ -291,6 +383,31 @@ describe('other settings', () => {
     ],
     ['LOGIN_MAX_FAILURES', '0', DEV, 'LOGIN_MAX_FAILURES: 0 is too small; allowed: an integer of at least 1'],
     ['AUTH_RATE_LIMIT', '0', DEV, 'AUTH_RATE_LIMIT: 0 is too small; allowed: an integer of at least 1'],
+    ['INVITATION_RATE_LIMIT', '0', DEV, 'INVITATION_RATE_LIMIT: 0 is too small; allowed: an integer of at least 1'],
+    [
+      'INVITATION_EXPIRATION',
+      '0',
+      PROD,
+      'INVITATION_EXPIRATION: 0 is too small; allowed: an integer number of seconds from 1 to 31536000 (1 year)',
+    ],
+    [
+      'INVITATION_EXPIRATION',
+      '31536001',
+      PROD,
+      'INVITATION_EXPIRATION: 31536001 is too large; allowed: an integer number of seconds from 1 to 31536000 (1 year)',
+    ],
+    [
+      'INVITATION_EXPIRATION',
+      '1.5',
+      PROD,
+      'INVITATION_EXPIRATION: 1.5 is not a whole number; allowed: an integer number of seconds from 1 to 31536000 (1 year)',
+    ],
+    [
+      'INVITATION_EXPIRATION',
+      '7d',
+      PROD,
+      'INVITATION_EXPIRATION: "7d" is not a number; allowed: an integer number of seconds from 1 to 31536000 (1 year)',
+    ],
     ['REFRESH_GRACE_SECONDS', '61', DEV, 'REFRESH_GRACE_SECONDS: 61 is too large; allowed: an integer number of seconds from 0 to 60'],
     [
       'SESSION_MAX_LIFETIME',
@@ -318,6 +435,18 @@ describe('other settings', () => {
       'http://cache',
       DEV,
       'REDIS_URL: "http://cache" is not a valid URL of the right kind; allowed: a redis:// or rediss:// URL, or unset for in-process counters',
+    ],
+    [
+      'REDIS_KEY_PREFIX',
+      'a b',
+      DEV,
+      'REDIS_KEY_PREFIX: "a b" is not a key prefix; allowed: 1 to 64 letters, digits, _ : . - and curly braces',
+    ],
+    [
+      'REDIS_KEY_PREFIX',
+      'x'.repeat(65),
+      DEV,
+      `REDIS_KEY_PREFIX: "${'x'.repeat(65)}" is not a key prefix; allowed: 1 to 64 letters, digits, _ : . - and curly braces`,
     ],
   ])('%s=%s is rejected', (variable, value, base, line) => {
     expect(problemsOf({ ...base, [variable]: value })).toEqual([line]);

@@ -80,7 +80,12 @@ export function loadGatehouseConfig(env: Environment = process.env): ConfigResul
   const config: GatehouseConfig = {
     security,
     accounts: { bcryptCost: valid.BCRYPT_COST, allowRegistration: valid.ALLOW_REGISTRATION },
-    rateLimits: { loginMaxFailures: valid.LOGIN_MAX_FAILURES, authRateLimit: valid.AUTH_RATE_LIMIT },
+    rateLimits: {
+      loginMaxFailures: valid.LOGIN_MAX_FAILURES,
+      authRateLimit: valid.AUTH_RATE_LIMIT,
+      invitationRateLimit: valid.INVITATION_RATE_LIMIT,
+    },
+    workspaces: { invitationExpiration: valid.INVITATION_EXPIRATION },
     http: {
       port: valid.PORT,
       host: valid.HOST,
@@ -92,7 +97,7 @@ export function loadGatehouseConfig(env: Environment = process.env): ConfigResul
       metricsPort: valid.METRICS_PORT,
     },
     database: { url: valid.DATABASE_URL, dataDir: valid.GATEHOUSE_DATA_DIR },
-    redis: { url: valid.REDIS_URL },
+    redis: { url: valid.REDIS_URL, keyPrefix: valid.REDIS_KEY_PREFIX },
     warnings,
   };
   return { ok: true, config };
@@ -111,6 +116,8 @@ interface ValidSettings {
   ALLOW_REGISTRATION: boolean;
   LOGIN_MAX_FAILURES: number;
   AUTH_RATE_LIMIT: number;
+  INVITATION_RATE_LIMIT: number;
+  INVITATION_EXPIRATION: number;
   PORT: number;
   HOST: string;
   TRUST_PROXY: TrustedProxies;
@@ -122,6 +129,7 @@ interface ValidSettings {
   DATABASE_URL?: string;
   GATEHOUSE_DATA_DIR: string;
   REDIS_URL?: string;
+  REDIS_KEY_PREFIX: string;
 }
 
 /**

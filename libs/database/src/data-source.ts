@@ -1,10 +1,25 @@
 import { DataSource, type DataSourceOptions } from 'typeorm';
+import { PooledClient } from './pooled-client.js';
 import { describeConnectionError } from './database-errors.js';
 import { MIGRATIONS } from './migrations/index.js';
 
 /** Arbitrary constant naming Gatehouse's migration lock (pg_advisory_lock). */
 const MIGRATION_LOCK_ID = 7_405_311_002;
 
+/** A new connection, or a free one from a full pool, must come within this. */
+export const CONNECTION_TIMEOUT_MS = 5000;
+/** PostgreSQL cancels a statement of a serving process that runs longer than this. */
+export const STATEMENT_TIMEOUT_MS = 5000;
+/**
+ * A statement of a serving process that gets no answer at all within this (a frozen server or
+ * a cut network, which cannot cancel anything itself) fails, and its connection is closed.
+ */
+export const QUERY_TIMEOUT_MS = STATEMENT_TIMEOUT_MS + 2000;
+
+/**
+ * The pool's settings, without statement timeouts: what migrations and the command line use,
+ * since a migration (or waiting for another instance's) may rightly take long.
+ */
 export function dataSourceOptions(url: string, entities: DataSourceOptions['entities'] = []): DataSourceOptions {
   return {
     type: 'postgres',
@@ -15,7 +30,24 @@ export function dataSourceOptions(url: string, entities: DataSourceOptions['enti
     synchronize: false,
     migrationsRun: false,
     logging: false,
-    extra: { max: 20, connectionTimeoutMillis: 5000, application_name: 'gatehouse' },
+    extra: { max: 20, connectionTimeoutMillis: CONNECTION_TIMEOUT_MS, application_name: 'gatehouse' },
+  };
+}
+
+/**
+ * The pool of a serving process: no request waits on the database longer than the timeouts,
+ * and a connection whose statement got no answer is closed rather than handed to the next one.
+ */
+export function servingDataSourceOptions(url: string): DataSourceOptions {
+  const options = dataSourceOptions(url);
+  return {
+    ...options,
+    extra: {
+      ...(options.extra as object),
+      statement_timeout: STATEMENT_TIMEOUT_MS,
+      query_timeout: QUERY_TIMEOUT_MS,
+      Client: PooledClient,
+    },
   };
 }
 

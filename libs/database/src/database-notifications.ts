@@ -2,6 +2,7 @@ import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import pg from 'pg';
 import type { DataSource } from 'typeorm';
+import { CONNECTION_TIMEOUT_MS } from './data-source.js';
 
 export interface ChannelHandlers {
   onMessage(payload: string): void;
@@ -43,7 +44,14 @@ export class DatabaseNotifications implements OnApplicationShutdown {
 
   private async connect(): Promise<void> {
     const { url } = this.dataSource.options as { url: string };
-    const client = new pg.Client({ connectionString: url, application_name: 'gatehouse-notifications' });
+    const client = new pg.Client({
+      connectionString: url,
+      application_name: 'gatehouse-notifications',
+      // A server that accepts the connection but never answers (frozen) must not stall the loop.
+      connectionTimeoutMillis: CONNECTION_TIMEOUT_MS,
+      // A peer gone without a word (a cut network) is noticed by TCP keepalives.
+      keepAlive: true,
+    });
     client.on('notification', (message) => {
       if (message.payload !== undefined) this.channels.get(message.channel)?.onMessage(message.payload);
     });

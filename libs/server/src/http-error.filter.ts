@@ -1,6 +1,7 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { STATUS_CODES } from 'node:http';
+import { databaseUnavailable } from '@app/database';
 import { DomainError, type DomainErrorKind, type ErrorResponse } from '@app/errors';
 import { JSON_BODIES_ONLY } from './json-body.js';
 
@@ -25,8 +26,9 @@ interface ErrorAnswer {
  * Turns every exception into `{ statusCode, error, message }`: domain errors by their kind,
  * Nest's HTTP exceptions (validation, parameter pipes) by their status, Fastify's own 4xx
  * (body too large, malformed JSON) as they are, its 415 (a body that is not JSON) with the
- * message that says what is accepted. Anything else is a bare 500: the details go
- * to the log, never to the client.
+ * message that says what is accepted, and a database that cannot be reached or did not answer
+ * in time as 503 with `Retry-After`. Anything else is a bare 500: the details go to the log,
+ * never to the client.
  */
 @Catch()
 export class HttpErrorFilter implements ExceptionFilter {
@@ -56,6 +58,11 @@ export class HttpErrorFilter implements ExceptionFilter {
     }
     const statusCode = (exception as { statusCode?: unknown }).statusCode;
     if (typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500) return answer(statusCode, (exception as Error).message);
+    const unavailable = databaseUnavailable(exception);
+    if (unavailable !== undefined) {
+      this.logger.warn(`Database unavailable: ${exception instanceof Error ? exception.message : String(exception)}`);
+      return answer(STATUS_OF[unavailable.kind], unavailable.message, unavailable.headers);
+    }
     this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
     return answer(HttpStatus.INTERNAL_SERVER_ERROR, 'Internal server error');
   }

@@ -31,6 +31,8 @@ export function setUpOpenApi(app: INestApplication, config: GatehouseConfig): vo
     .build();
   SwaggerModule.setup('docs', app, () => completeDocument(SwaggerModule.createDocument(app, builder), config), {
     jsonDocumentUrl: 'docs-json',
+    // Shows each operation's `x-audiences` (the audiences its token must carry) in the UI.
+    swaggerOptions: { showExtensions: true },
   });
 }
 

@@ -1,5 +1,5 @@
 import type { DomainError } from '@app/errors';
-import { BcryptPool, PasswordHashingBusy, PasswordWorkAbandoned } from './bcrypt-pool.js';
+import { BcryptPool, HashingStopped, PasswordHashingBusy, PasswordWorkAbandoned } from './bcrypt-pool.js';
 
 describe('BcryptPool', () => {
   const pool = new BcryptPool({ threads: 1, maxQueued: 2 });
@@ -7,7 +7,7 @@ describe('BcryptPool', () => {
   beforeAll(async () => {
     hash = await pool.hash('a password', 4);
   });
-  afterAll(() => pool.onModuleDestroy());
+  afterAll(() => pool.onApplicationShutdown());
 
   it('refuses work past its queue at once, with 503 and Retry-After, and finishes the work it took', async () => {
     const running = pool.hash('a password', 10);
@@ -40,5 +40,29 @@ describe('BcryptPool', () => {
 
   it('refuses work for a request already closed', async () => {
     await expect(pool.compare('a password', hash, AbortSignal.abort())).rejects.toBeInstanceOf(PasswordWorkAbandoned);
+  });
+
+  it('settles every task when it stops: none is left waiting, those it could not hash are refused with 503', async () => {
+    const stopping = new BcryptPool({ threads: 1 });
+    const tasks = Array.from({ length: 4 }, () =>
+      stopping.hash('a long enough password', 10).then(
+        (hashed) => hashed,
+        (error: unknown) => error,
+      ),
+    );
+    await stopping.onApplicationShutdown();
+    const outcomes = await Promise.all(tasks);
+    const refused = outcomes.filter((outcome) => outcome instanceof HashingStopped);
+    expect(refused.length).toBeGreaterThan(0);
+    // Every other one was hashed.
+    expect(outcomes.every((outcome) => outcome instanceof HashingStopped || /^\$2b\$10\$/.test(String(outcome)))).toBe(true);
+    expect(refused[0]).toMatchObject({ kind: 'unavailable', headers: { 'Retry-After': '1' } });
+  });
+
+  it('refuses work once stopped, instead of queueing it for threads that are gone', async () => {
+    const stopped = new BcryptPool({ threads: 1 });
+    expect(await stopped.compare('a password', hash)).toBe(true);
+    await stopped.onApplicationShutdown();
+    await expect(stopped.compare('a password', hash)).rejects.toBeInstanceOf(HashingStopped);
   });
 });

@@ -1,4 +1,4 @@
-import { type OnModuleDestroy } from '@nestjs/common';
+import { type OnApplicationShutdown } from '@nestjs/common';
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
@@ -41,6 +41,13 @@ export class PasswordWorkAbandoned extends DomainError {
   }
 }
 
+/** 503 for hashing asked of a pool that has stopped (the process is shutting down). */
+export class HashingStopped extends DomainError {
+  constructor() {
+    super('unavailable', 'The server is shutting down; retry in 1 second', { 'Retry-After': '1' });
+  }
+}
+
 export interface BcryptPoolOptions {
   /** Worker threads (default: one per core). */
   threads?: number;
@@ -71,9 +78,10 @@ interface Slot {
  * the hashing uses the spare CPU, and requests that need none (a guarded route) keep their
  * latency. The queue is bounded: past it, work is refused at once (503 with `Retry-After`)
  * instead of making every later login wait; and work whose request was closed while it waited
- * is dropped.
+ * is dropped. Every task is settled: hashed, failed, refused or dropped, never left waiting,
+ * also when the pool stops.
  */
-export class BcryptPool implements OnModuleDestroy {
+export class BcryptPool implements OnApplicationShutdown {
   private readonly workers: Slot[] = [];
   private readonly queue: Task[] = [];
   private readonly threads: number;
@@ -81,6 +89,7 @@ export class BcryptPool implements OnModuleDestroy {
   private nextId = 0;
   /** Moving average of a task's duration, for `Retry-After` (starts at a cost-12 hash on a slow core). */
   private averageTaskMs = 250;
+  private stopped = false;
 
   constructor(options: BcryptPoolOptions = {}) {
     this.threads = options.threads ?? availableParallelism();
@@ -106,6 +115,11 @@ export class BcryptPool implements OnModuleDestroy {
         slot.busy?.reject(error);
         slot.busy = undefined;
       });
+      // A worker that ends (terminated at shutdown, or crashed) leaves no task waiting for it.
+      worker.on('exit', () => {
+        slot.busy?.reject(new HashingStopped());
+        slot.busy = undefined;
+      });
       this.workers.push(slot);
     }
   }
@@ -119,7 +133,16 @@ export class BcryptPool implements OnModuleDestroy {
     return this.run('compare', password, hash, signal) as Promise<boolean>;
   }
 
-  async onModuleDestroy(): Promise<void> {
+  /**
+   * Nest calls this after the HTTP server has finished its in-flight requests (and their
+   * hashing): the workers stop, and anything still asked of the pool is refused, never left waiting.
+   */
+  async onApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    for (const task of this.queue.splice(0)) {
+      task.release();
+      task.reject(new HashingStopped());
+    }
     await Promise.all(this.workers.map(({ worker }) => worker.terminate()));
   }
 
@@ -129,6 +152,7 @@ export class BcryptPool implements OnModuleDestroy {
     saltOrHash: string | number,
     signal?: AbortSignal,
   ): Promise<string | boolean> {
+    if (this.stopped) return Promise.reject(new HashingStopped());
     if (signal?.aborted) return Promise.reject(new PasswordWorkAbandoned());
     if (this.queue.length >= this.maxQueued) return Promise.reject(new PasswordHashingBusy(this.retryAfterSeconds()));
     if (this.workers.length === 0) this.start();

@@ -5,7 +5,7 @@ import { bcryptCostOf, PasswordHasher } from './password-hasher.js';
 describe('PasswordHasher', () => {
   const pool = new BcryptPool({ threads: 1 });
   const hasher = new PasswordHasher({ bcryptCost: 5, allowRegistration: true }, pool);
-  afterAll(() => pool.onModuleDestroy());
+  afterAll(() => pool.onApplicationShutdown());
 
   it('compares an unknown email against a dummy hash made at BCRYPT_COST, and never matches', async () => {
     const compare = jest.spyOn(pool, 'compare');

@@ -63,6 +63,14 @@ export class UsersRepository {
     return ids.length === 0 ? [] : this.users.findBy({ id: In([...ids]) });
   }
 
+  /** The ids among `ids` of users that exist and are not disabled. `manager`: inside the caller's transaction. */
+  async findActiveIds(ids: readonly string[], manager?: EntityManager): Promise<string[]> {
+    if (ids.length === 0) return [];
+    const users = manager?.getRepository(User) ?? this.users;
+    const active = await users.find({ select: { id: true }, where: { id: In([...ids]), disabled: false } });
+    return active.map((user) => user.id);
+  }
+
   async insert(fields: Pick<User, 'email' | 'passwordHash' | 'name'>): Promise<User> {
     try {
       return await this.users.save(this.users.create(fields));

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DomainError } from '@app/errors';
 import { isEmail } from 'class-validator';
 import { EMAIL_CHARACTERS_MESSAGE, hasForbiddenEmailCharacters, normaliseEmail } from './email.js';
+import type { EntityManager } from 'typeorm';
 import { PasswordHasher } from './password-hasher.js';
 import { type PublicUser, toPublicUser, type User } from './user.entity.js';
 import { DuplicateEmailError, UsersRepository } from './users.repository.js';
@@ -16,6 +17,17 @@ export class EmailInvalid extends DomainError {
   constructor(message = 'email must be a valid email address') {
     super('invalid', message);
   }
+}
+
+/**
+ * The email as Gatehouse stores and compares it (normalised), or a refusal when it is not a valid
+ * address: the one rule for registration and for anything else addressed by email (invitations).
+ */
+export function validEmail(email: string): string {
+  if (hasForbiddenEmailCharacters(email)) throw new EmailInvalid(EMAIL_CHARACTERS_MESSAGE);
+  const normalised = normaliseEmail(email);
+  if (!isEmail(normalised)) throw new EmailInvalid();
+  return normalised;
 }
 
 export class UserNotFound extends DomainError {
@@ -42,9 +54,7 @@ export class UsersService {
    * `signal`: the request's (see PasswordHasher).
    */
   async create(input: NewUser, signal?: AbortSignal): Promise<User> {
-    if (hasForbiddenEmailCharacters(input.email)) throw new EmailInvalid(EMAIL_CHARACTERS_MESSAGE);
-    const email = normaliseEmail(input.email);
-    if (!isEmail(email)) throw new EmailInvalid();
+    const email = validEmail(input.email);
     const name = input.name?.trim() || null;
     const passwordHash = await this.passwords.hash(input.password, signal);
     try {
@@ -77,6 +87,14 @@ export class UsersService {
   /** The id of the user with this email (any case), or null: for other domains that refer to a user by email. */
   findIdByEmail(email: string): Promise<string | null> {
     return this.users.findIdByEmail(normaliseEmail(email));
+  }
+
+  /**
+   * The ids among `ids` of users that exist and are not disabled: for other domains' rules about
+   * who may hold a role. `manager`: read inside the caller's transaction, on its connection.
+   */
+  findActiveIds(ids: readonly string[], manager?: EntityManager): Promise<string[]> {
+    return this.users.findActiveIds(ids, manager);
   }
 
   /** The public profiles of the users among `ids` that exist (no password hash), in no particular order. */

@@ -1,3 +1,4 @@
+export * from './invitations.service.js';
 export * from './roles.js';
 export * from './slugify.js';
 export * from './workspaces.module.js';

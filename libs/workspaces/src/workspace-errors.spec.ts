@@ -1,7 +1,10 @@
 import { DomainError } from '@app/errors';
 import {
   AlreadyMember,
-  AmbiguousNewMember,
+  DisabledOwnerRefused,
+  DisabledUserRefused,
+  InvitationNotFound,
+  InvitationPending,
   LastOwnerRequired,
   MemberNotFound,
   OwnRoleChangeRefused,
@@ -17,7 +20,10 @@ describe('workspace refusals', () => {
     [SlugTaken, 'conflict', 'Slug already taken'],
     [AlreadyMember, 'conflict', 'User is already a member'],
     [MemberNotFound, 'not_found', 'Member not found'],
-    [AmbiguousNewMember, 'invalid', 'Give exactly one of email or user_id'],
+    [DisabledOwnerRefused, 'conflict', 'A disabled user cannot be made owner'],
+    [InvitationNotFound, 'not_found', 'Invitation not found'],
+    [InvitationPending, 'conflict', 'This email already has a pending invitation to this workspace'],
+    [DisabledUserRefused, 'forbidden', 'A disabled user cannot accept an invitation'],
   ] as const;
 
   it.each(refusals.map(([type, kind, message]) => ({ name: type.name, type, kind, message })))(

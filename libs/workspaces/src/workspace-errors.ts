@@ -47,9 +47,32 @@ export class MemberNotFound extends DomainError {
   }
 }
 
-/** A member to add is named by exactly one of email and user id. */
-export class AmbiguousNewMember extends DomainError {
+/** A disabled user is never made an owner (and does not count as one for the last-owner rule). */
+export class DisabledOwnerRefused extends DomainError {
   constructor() {
-    super('invalid', 'Give exactly one of email or user_id');
+    super('conflict', 'A disabled user cannot be made owner');
+  }
+}
+
+/**
+ * No pending invitation with this id for the caller: none at all, another person's, or one that
+ * was accepted, declined, revoked or has expired. One answer for all, so ids reveal nothing.
+ */
+export class InvitationNotFound extends DomainError {
+  constructor() {
+    super('not_found', 'Invitation not found');
+  }
+}
+
+/** The email already has an invitation to this workspace that is still open. */
+export class InvitationPending extends DomainError {
+  constructor() {
+    super('conflict', 'This email already has a pending invitation to this workspace');
+  }
+}
+
+export class DisabledUserRefused extends DomainError {
+  constructor() {
+    super('forbidden', 'A disabled user cannot accept an invitation');
   }
 }

@@ -1,14 +1,15 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { UsersModule } from '@app/users';
-import { Workspace, WorkspaceMember } from './workspace.entities.js';
+import { Workspace, WorkspaceInvitation, WorkspaceMember } from './workspace.entities.js';
 import { WorkspacesRepository } from './workspaces.repository.js';
+import { InvitationsService } from './invitations.service.js';
 import { WorkspacesService } from './workspaces.service.js';
 
-/** The workspace domain: its tables and its rules. The HTTP routes live in the app. */
+/** The workspace domain: its tables (workspaces, members, invitations) and its rules. The HTTP routes live in the app. */
 @Module({
-  imports: [TypeOrmModule.forFeature([Workspace, WorkspaceMember]), UsersModule],
-  providers: [WorkspacesRepository, WorkspacesService],
-  exports: [WorkspacesService],
+  imports: [TypeOrmModule.forFeature([Workspace, WorkspaceMember, WorkspaceInvitation]), UsersModule],
+  providers: [WorkspacesRepository, WorkspacesService, InvitationsService],
+  exports: [WorkspacesService, InvitationsService],
 })
 export class WorkspacesModule {}

@@ -1,11 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
-import { type PublicUser, UserNotFound, UsersService } from '@app/users';
-import { type Role, ROLE_RANK } from './roles.js';
+import { type PublicUser, UsersService } from '@app/users';
+import type { Role } from './roles.js';
 import { slugify } from './slugify.js';
+import { changeLocked, requireOwner, requireRole } from './workspace-access.js';
 import {
-  AlreadyMember,
-  AmbiguousNewMember,
+  DisabledOwnerRefused,
   LastOwnerRequired,
   MemberNotFound,
   OwnRoleChangeRefused,
@@ -17,7 +17,6 @@ import {
   DuplicateSlugError,
   type LockedWorkspace,
   type Membership,
-  UnknownUserError,
   type WorkspaceChanges,
   WorkspacesRepository,
 } from './workspaces.repository.js';
@@ -27,13 +26,6 @@ export interface NewWorkspace {
   /** Made from the name when not given. */
   slug?: string;
   description?: string;
-}
-
-/** Whom to add (exactly one of `email` and `user_id`), and as what (`member` by default). */
-export interface NewMember {
-  email?: string;
-  user_id?: string;
-  role?: Role;
 }
 
 export interface WorkspaceView {
@@ -128,26 +120,6 @@ export class WorkspacesService {
     return { items: await this.withProfiles(items), total, limit, offset };
   }
 
-  async addMember(userId: string, workspaceId: string, input: NewMember): Promise<MemberView> {
-    if ((input.email === undefined) === (input.user_id === undefined)) {
-      throw new AmbiguousNewMember();
-    }
-    const role = input.role ?? 'member';
-    // Looked up before the lock, not inside the transaction: asking libs/users there would hold
-    // one pooled connection while waiting for another. The answer is only given after the role
-    // checks, so a non-member still learns nothing about who is registered.
-    const found = await this.findUserId(input);
-    const memberId = await this.change(workspaceId, async (locked) => {
-      const actorRole = await requireRole(locked, userId, 'admin');
-      if (role !== 'member') requireOwner(actorRole);
-      if (found === null) throw new UserNotFound();
-      if ((await locked.roleOf(found)) !== null) throw new AlreadyMember();
-      await locked.addMember(found, role);
-      return found;
-    });
-    return this.member(workspaceId, memberId);
-  }
-
   async changeRole(userId: string, workspaceId: string, memberId: string, role: Role): Promise<MemberView> {
     await this.change(workspaceId, async (locked) => {
       const actorRole = await requireRole(locked, userId, 'admin');
@@ -156,7 +128,10 @@ export class WorkspacesService {
       if (memberId === userId) throw new OwnRoleChangeRefused();
       // Only an owner touches an owner, or hands out admin or owner.
       if (current === 'owner' || role !== 'member') requireOwner(actorRole);
-      if (current === 'owner' && role !== 'owner' && (await locked.ownerCount()) <= 1) throw new LastOwnerRequired();
+      if (role === 'owner' && current !== 'owner' && (await this.users.findActiveIds([memberId], locked.manager)).length === 0) {
+        throw new DisabledOwnerRefused();
+      }
+      if (current === 'owner' && role !== 'owner') await this.requireAnotherActiveOwner(locked, memberId);
       await locked.setRole(memberId, role);
     });
     return this.member(workspaceId, memberId);
@@ -170,10 +145,19 @@ export class WorkspacesService {
       if (current === null) throw new MemberNotFound();
       if (current === 'owner') {
         requireOwner(actorRole);
-        if ((await locked.ownerCount()) <= 1) throw new LastOwnerRequired();
+        await this.requireAnotherActiveOwner(locked, memberId);
       }
       await locked.removeMember(memberId);
     });
+  }
+
+  /**
+   * Refuses a change that leaves no owner but `leavingOwnerId` who can act: a disabled owner does
+   * not count. Asked on the lock's own connection, so it takes no second one from the pool.
+   */
+  private async requireAnotherActiveOwner(locked: LockedWorkspace, leavingOwnerId: string): Promise<void> {
+    const others = (await locked.ownerIds()).filter((ownerId) => ownerId !== leavingOwnerId);
+    if ((await this.users.findActiveIds(others, locked.manager)).length === 0) throw new LastOwnerRequired();
   }
 
   private async member(workspaceId: string, memberId: string): Promise<MemberView> {
@@ -193,25 +177,8 @@ export class WorkspacesService {
     });
   }
 
-  private async findUserId(input: NewMember): Promise<string | null> {
-    if (input.user_id === undefined) return this.users.findIdByEmail(input.email!);
-    const [user] = await this.users.findPublicUsers([input.user_id]);
-    return user?.id ?? null;
-  }
-
-  /** Runs a change with the workspace locked; a workspace that does not exist is the usual 403. */
-  private async change<T>(workspaceId: string, work: (locked: LockedWorkspace) => Promise<T>): Promise<T> {
-    let result: T | null;
-    try {
-      result = await this.workspaces.withLockedWorkspace(workspaceId, work);
-    } catch (error) {
-      if (error instanceof DuplicateSlugError) throw new SlugTaken();
-      // Deleted between the look-up and the insert.
-      if (error instanceof UnknownUserError) throw new UserNotFound();
-      throw error;
-    }
-    if (result === null) throw new WorkspaceAccessDenied();
-    return result;
+  private change<T>(workspaceId: string, work: (locked: LockedWorkspace) => Promise<T>): Promise<T> {
+    return changeLocked(this.workspaces, workspaceId, work);
   }
 
   private async createOrConflict(fields: Pick<Workspace, 'name' | 'slug' | 'description'>, userId: string): Promise<Workspace> {
@@ -222,16 +189,6 @@ export class WorkspacesService {
       throw error;
     }
   }
-}
-
-async function requireRole(locked: LockedWorkspace, userId: string, minimum: Role): Promise<Role> {
-  const role = await locked.roleOf(userId);
-  if (role === null || ROLE_RANK[role] < ROLE_RANK[minimum]) throw new WorkspaceAccessDenied();
-  return role;
-}
-
-function requireOwner(role: Role): void {
-  if (role !== 'owner') throw new WorkspaceAccessDenied();
 }
 
 function view(workspace: Workspace, role: Role): WorkspaceView {

@@ -1,4 +1,4 @@
-import { Controller, Get, ServiceUnavailableException } from '@nestjs/common';
+import { Controller, Get, Logger, ServiceUnavailableException } from '@nestjs/common';
 import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { Public } from '@app/auth';
 import { ApiEndpoint } from '@app/http-api';
@@ -9,6 +9,8 @@ import { DatabaseHealthIndicator } from './database.health.js';
 @Public()
 @Controller('health')
 export class HealthController {
+  private readonly logger = new Logger('HealthController');
+
   constructor(
     private readonly health: HealthCheckService,
     private readonly database: DatabaseHealthIndicator,
@@ -40,10 +42,14 @@ export class HealthController {
     } catch (error) {
       if (!(error instanceof ServiceUnavailableException)) throw error;
       const result = error.getResponse() as HealthCheckResult;
-      const failures = Object.entries(result.error ?? {}).map(
-        ([name, detail]) => `${name} is ${detail?.status ?? 'down'}${typeof detail?.message === 'string' ? ` (${detail.message})` : ''}`,
+      const failures = Object.entries(result.error ?? {});
+      // The driver's words (addresses, server messages) go to the log; the public answer names the check only.
+      for (const [name, detail] of failures) {
+        if (typeof detail?.message === 'string') this.logger.warn(`Not ready: ${name} is ${detail.status} (${detail.message})`);
+      }
+      throw new ServiceUnavailableException(
+        `Not ready: ${failures.map(([name, detail]) => `${name} is ${detail?.status ?? 'down'}`).join(', ')}`,
       );
-      throw new ServiceUnavailableException(`Not ready: ${failures.join(', ')}`);
     }
   }
 }

@@ -2,10 +2,8 @@ import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Patch, Post, Query
 import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { Audiences, CurrentPrincipal, type Principal } from '@app/auth';
 import { ApiEndpoint, type Page, PAGE_QUERY_ERRORS, PageQueryDto, UuidParam } from '@app/http-api';
-import { UserNotFound } from '@app/users';
 import {
-  AlreadyMember,
-  AmbiguousNewMember,
+  DisabledOwnerRefused,
   LastOwnerRequired,
   MemberNotFound,
   type MemberView,
@@ -16,7 +14,7 @@ import {
   WorkspacesService,
 } from '@app/workspaces';
 import { MemberListResponse, MemberResponse, WorkspaceListResponse, WorkspaceResponse } from './dto/workspace-responses.dto.js';
-import { AddMemberDto, ChangeRoleDto, CreateWorkspaceDto, SLUG_MESSAGE, UpdateWorkspaceDto } from './dto/workspace.dto.js';
+import { ChangeRoleDto, CreateWorkspaceDto, SLUG_MESSAGE, UpdateWorkspaceDto } from './dto/workspace.dto.js';
 
 const ROLE_MESSAGE = 'role must be one of owner, admin, member';
 
@@ -75,7 +73,7 @@ export class WorkspacesController {
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiEndpoint({
     operationId: 'deleteWorkspace',
-    summary: 'Delete a workspace, with its memberships (owner)',
+    summary: 'Delete a workspace, with its memberships and invitations (owner)',
     errors: { 403: WorkspaceAccessDenied },
   })
   @ApiNoContentResponse({ description: 'Deleted, with its memberships' })
@@ -86,28 +84,12 @@ export class WorkspacesController {
   @Get(':id/members')
   @ApiEndpoint({
     operationId: 'listMembers',
-    summary: "The workspace's members, oldest first, a page at a time (any member)",
+    summary: "The workspace's members, oldest first, a page at a time (any member); people join by accepting an invitation",
     errors: { 400: PAGE_QUERY_ERRORS, 403: WorkspaceAccessDenied },
   })
   @ApiOkResponse({ type: MemberListResponse })
   members(@CurrentPrincipal() principal: Principal, @UuidParam('id') id: string, @Query() query: PageQueryDto): Promise<Page<MemberView>> {
     return this.workspaces.members(principal.userId, id, query.limit, query.offset);
-  }
-
-  @Post(':id/members')
-  @ApiEndpoint({
-    operationId: 'addMember',
-    summary: 'Add a registered user, by email or id (admin; only an owner adds an admin or owner)',
-    errors: {
-      400: [AmbiguousNewMember, ['user_id must be a UUID'], [ROLE_MESSAGE]],
-      403: WorkspaceAccessDenied,
-      404: UserNotFound,
-      409: AlreadyMember,
-    },
-  })
-  @ApiCreatedResponse({ type: MemberResponse })
-  addMember(@CurrentPrincipal() principal: Principal, @UuidParam('id') id: string, @Body() body: AddMemberDto): Promise<MemberView> {
-    return this.workspaces.addMember(principal.userId, id, body);
   }
 
   @Patch(':id/members/:userId')
@@ -118,7 +100,7 @@ export class WorkspacesController {
       400: [['role is required'], [ROLE_MESSAGE]],
       403: [WorkspaceAccessDenied, OwnRoleChangeRefused],
       404: MemberNotFound,
-      409: LastOwnerRequired,
+      409: [LastOwnerRequired, DisabledOwnerRefused],
     },
   })
   @ApiOkResponse({ type: MemberResponse })

@@ -21,7 +21,7 @@ import { AudienceInsufficient, invalidAudienceMessage } from '../access/bearer-c
 import { AnyAudience, Audiences, Public } from '../access/route-access.decorators.js';
 import { NoStore } from './no-store.decorator.js';
 import { AddressRateLimitGuard } from './rate-limit/address-rate-limit.guard.js';
-import { TooManyRequests } from './rate-limit/auth-rate-limits.js';
+import { TooManyRequests } from './rate-limit/rate-limiters.js';
 import { clientAddress } from './client-address.js';
 import { SessionNotFound, type SessionView, SessionsService } from '../sessions/sessions.service.js';
 import type { TokenClaims } from '../tokens/token-claims.js';

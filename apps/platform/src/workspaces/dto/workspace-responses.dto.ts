@@ -28,3 +28,30 @@ export class MemberResponse {
 export class MemberListResponse extends PageResponse {
   @ApiProperty({ type: MemberResponse, isArray: true }) items: MemberResponse[];
 }
+
+export class InvitedWorkspace {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty() name: string;
+  @ApiProperty() slug: string;
+}
+
+export class InvitationResponse {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty({ type: InvitedWorkspace }) workspace: InvitedWorkspace;
+  @ApiProperty({ description: 'Normalised (lower case)' }) email: string;
+  @ApiProperty({ enum: ROLES, description: 'The role accepting gives' }) role: string;
+  @ApiProperty({ format: 'uuid', nullable: true, type: String, description: 'The inviting user; null once that user is deleted' })
+  invited_by: string | null;
+  @ApiProperty({ format: 'date-time' }) created_at: string;
+  @ApiProperty({ format: 'date-time', description: 'After this the invitation can no longer be accepted (INVITATION_EXPIRATION)' })
+  expires_at: string;
+}
+
+export class MembershipResponse {
+  @ApiProperty({ format: 'uuid' }) workspace_id: string;
+  @ApiProperty({ format: 'uuid' }) user_id: string;
+  @ApiProperty() email: string;
+  @ApiProperty({ nullable: true, type: String }) name: string | null;
+  @ApiProperty({ enum: ROLES }) role: string;
+  @ApiProperty({ format: 'date-time' }) created_at: string;
+}

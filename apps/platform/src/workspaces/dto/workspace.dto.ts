@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsIn, IsNotEmpty, IsOptional, IsString, IsUUID, Matches, MaxLength, ValidateIf } from 'class-validator';
+import { IsIn, IsNotEmpty, IsOptional, IsString, Matches, MaxLength, ValidateIf } from 'class-validator';
 import { type Role, ROLES } from '@app/workspaces';
 import { IsWorkspaceSettings, SETTINGS_MAX_BYTES, SETTINGS_MAX_DEPTH } from './workspace-settings.validator.js';
 
@@ -64,24 +64,6 @@ export class UpdateWorkspaceDto {
   @ValidateIf((_object, value) => value !== undefined)
   @IsWorkspaceSettings()
   settings?: Record<string, unknown>;
-}
-
-export class AddMemberDto {
-  @ApiPropertyOptional({ description: 'The user to add, by email (give this or user_id)' })
-  @IsOptional()
-  @IsString()
-  @IsNotEmpty()
-  email?: string;
-
-  @ApiPropertyOptional({ format: 'uuid', description: 'The user to add, by id (give this or email)' })
-  @IsOptional()
-  @IsUUID('all', { message: 'user_id must be a UUID' })
-  user_id?: string;
-
-  @ApiPropertyOptional({ enum: ROLES, default: 'member' })
-  @IsOptional()
-  @IsIn(ROLES, { message: 'role must be one of owner, admin, member' })
-  role?: Role;
 }
 
 export class ChangeRoleDto {

@@ -3,14 +3,15 @@ import type { DomainError } from '@app/errors';
 import { MetricsRegistry } from '@app/metrics';
 import { AuthMetrics } from '../../auth-metrics.js';
 import { AuthRateLimits, TooManyRequests } from './auth-rate-limits.js';
+import { RateLimiters } from './rate-limiters.js';
 
 const MAX_FAILURES = 3;
 const ACCOUNT = 'ada@example.com';
 
 function limits(): AuthRateLimits {
   return new AuthRateLimits(
-    { loginMaxFailures: MAX_FAILURES, authRateLimit: 1000 },
-    { url: undefined },
+    { loginMaxFailures: MAX_FAILURES, authRateLimit: 1000, invitationRateLimit: 20 },
+    new RateLimiters({ url: undefined, keyPrefix: 'gatehouse:' }),
     new AuthMetrics(new MetricsRegistry()),
   );
 }

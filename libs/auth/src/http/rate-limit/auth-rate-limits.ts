@@ -1,10 +1,11 @@
-import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
-import { Redis } from 'ioredis';
-import { type RateLimiterAbstract, RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
-import { RateLimitConfig, RedisConfig } from '@app/config';
-import { DomainError } from '@app/errors';
+import { type RateLimiterAbstract, RateLimiterRes } from 'rate-limiter-flexible';
+import { RateLimitConfig } from '@app/config';
 import { AuthMetrics } from '../../auth-metrics.js';
+import { RateLimiters, toTooManyRequests } from './rate-limiters.js';
+
+export { TooManyRequests } from './rate-limiters.js';
 
 const ADDRESS_WINDOW_SECONDS = 60;
 /** Failed logins are counted in windows of 15 minutes that start at the first failure. */
@@ -17,13 +18,6 @@ export const FAILURE_WINDOW_SECONDS = 15 * 60;
 export const FIRST_DELAY_SECONDS = 30;
 /** Failed logins per account from all addresses together, as a multiple of LOGIN_MAX_FAILURES. */
 export const ACCOUNT_CEILING_FACTOR = 10;
-
-/** 429 with `Retry-After` (seconds). */
-export class TooManyRequests extends DomainError {
-  constructor(retryAfterSeconds: number) {
-    super('too_many_requests', `Too many requests; retry in ${retryAfterSeconds} seconds`, { 'Retry-After': String(retryAfterSeconds) });
-  }
-}
 
 /** One login's place in the failure counts, reserved before its password is checked. */
 export interface LoginAttempt {
@@ -55,9 +49,7 @@ interface Count {
  * in-process limiter standing in while Redis is unreachable.
  */
 @Injectable()
-export class AuthRateLimits implements OnModuleDestroy {
-  private readonly logger = new Logger('AuthRateLimits');
-  private readonly redis: Redis | undefined;
+export class AuthRateLimits {
   private readonly perAddress: RateLimiterAbstract;
   /** Failed logins per (account, address): LOGIN_MAX_FAILURES of them before the delays. */
   private readonly pairFailures: RateLimiterAbstract;
@@ -68,34 +60,18 @@ export class AuthRateLimits implements OnModuleDestroy {
 
   constructor(
     limits: RateLimitConfig,
-    redisConfig: RedisConfig,
+    limiters: RateLimiters,
     private readonly metrics: AuthMetrics,
   ) {
-    if (redisConfig.url !== undefined) {
-      this.redis = new Redis(redisConfig.url, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: false });
-      this.redis.on('error', (error) => this.logger.warn(`Redis: ${error.message}`));
-    }
-    const limiter = (keyPrefix: string, points: number, duration: number): RateLimiterAbstract => {
-      const memory = new RateLimiterMemory({ keyPrefix, points, duration });
-      return this.redis === undefined
-        ? memory
-        : new RateLimiterRedis({
-            storeClient: this.redis,
-            keyPrefix: `gatehouse:${keyPrefix}`,
-            points,
-            duration,
-            insuranceLimiter: memory,
-          });
-    };
     this.maxFailures = limits.loginMaxFailures;
-    this.perAddress = limiter('auth-address', limits.authRateLimit, ADDRESS_WINDOW_SECONDS);
-    this.pairFailures = limiter('login-failures', limits.loginMaxFailures, FAILURE_WINDOW_SECONDS);
-    this.pairTurns = limiter('login-delay', 1, FIRST_DELAY_SECONDS);
-    this.accountFailures = limiter('login-account-failures', ACCOUNT_CEILING_FACTOR * limits.loginMaxFailures, FAILURE_WINDOW_SECONDS);
-  }
-
-  async onModuleDestroy(): Promise<void> {
-    await this.redis?.quit().catch(() => undefined);
+    this.perAddress = limiters.create('auth-address', limits.authRateLimit, ADDRESS_WINDOW_SECONDS);
+    this.pairFailures = limiters.create('login-failures', limits.loginMaxFailures, FAILURE_WINDOW_SECONDS);
+    this.pairTurns = limiters.create('login-delay', 1, FIRST_DELAY_SECONDS);
+    this.accountFailures = limiters.create(
+      'login-account-failures',
+      ACCOUNT_CEILING_FACTOR * limits.loginMaxFailures,
+      FAILURE_WINDOW_SECONDS,
+    );
   }
 
   /** Counts one request from `address`; 429 over AUTH_RATE_LIMIT per minute. */
@@ -171,9 +147,4 @@ async function count(limiter: RateLimiterAbstract, key: string): Promise<Count> 
     if (rejection instanceof RateLimiterRes) return { res: rejection, over: true };
     throw rejection;
   }
-}
-
-function toTooManyRequests(rejection: unknown): unknown {
-  if (!(rejection instanceof RateLimiterRes)) return rejection;
-  return new TooManyRequests(Math.max(1, Math.ceil(rejection.msBeforeNext / 1000)));
 }
