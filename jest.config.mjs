@@ -13,7 +13,7 @@ const shared = {
     '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: '<rootDir>/tsconfig.json' }],
   },
   moduleNameMapper: {
-    '^@app/(config|database|users|auth|metrics|errors|workspaces|server)$': '<rootDir>/libs/$1/src/index.ts',
+    '^@app/(config|database|users|auth|metrics|errors|http-api|workspaces|server)$': '<rootDir>/libs/$1/src/index.ts',
     // @fastify/static (CommonJS, behind Swagger UI) requires content-disposition, which is now
     // ESM-only; Jest cannot require ESM on Node 20, so tests get its last CommonJS release.
     '^content-disposition$': 'content-disposition-cjs',

@@ -225,7 +225,9 @@ describe('GET /auth/sessions and DELETE /auth/sessions/:id', () => {
       headers: { 'user-agent': 'gatehouse-test/1.0' },
     });
     const second = await json(response);
-    const list = await json(await request(base, 'GET', '/auth/sessions', { token: second.access_token }));
+    const page = await json(await request(base, 'GET', '/auth/sessions', { token: second.access_token }));
+    expect(page).toMatchObject({ total: 2, limit: 50, offset: 0 });
+    const list = page.items;
     expect(list).toHaveLength(2);
     const current = list.find((session: { current: boolean }) => session.current);
     expect(current).toEqual({
@@ -244,8 +246,35 @@ describe('GET /auth/sessions and DELETE /auth/sessions/:id', () => {
     const { email } = await registerUser(base);
     const [gone, kept] = [await login(base, email), await login(base, email)];
     await request(base, 'POST', '/auth/logout', { token: gone.access_token });
-    const list = await json(await request(base, 'GET', '/auth/sessions', { token: kept.access_token }));
-    expect(list.map((session: { id: string }) => session.id)).toEqual([decode(kept.access_token).payload.sid]);
+    const { items, total } = await json(await request(base, 'GET', '/auth/sessions', { token: kept.access_token }));
+    expect(items.map((session: { id: string }) => session.id)).toEqual([decode(kept.access_token).payload.sid]);
+    expect(total).toBe(1);
+  });
+
+  it('pages through the sessions like /workspaces: ?limit&offset, most recently used first, with the total', async () => {
+    const { email } = await registerUser(base);
+    const pairs = [];
+    for (let i = 0; i < 3; i++) pairs.push(await login(base, email));
+    const sids = pairs.map((pair) => decode(pair.access_token).payload.sid as string);
+    const token = pairs[2].access_token;
+    const page = async (query: string) => {
+      const body = await json(await request(base, 'GET', `/auth/sessions?${query}`, { token }));
+      return { ...body, items: body.items.map((session: { id: string }) => session.id) };
+    };
+    expect(await page('limit=2')).toEqual({ items: [sids[2], sids[1]], total: 3, limit: 2, offset: 0 });
+    expect(await page('limit=2&offset=2')).toEqual({ items: [sids[0]], total: 3, limit: 2, offset: 2 });
+    expect(await page('offset=3')).toEqual({ items: [], total: 3, limit: 50, offset: 3 });
+  });
+
+  it.each([
+    ['limit=0', 'limit must be an integer from 1 to 200'],
+    ['limit=abc', 'limit must be an integer from 1 to 200'],
+    ['offset=1000001', 'offset must be an integer from 0 to 1000000'],
+    ['offset=0x10', 'offset must be an integer from 0 to 1000000'],
+  ])('answers ?%s with 400 and the same message as /workspaces', async (query, message) => {
+    const { access_token: token } = await signIn(base);
+    await expectError(await request(base, 'GET', `/auth/sessions?${query}`, { token }), 400, [message]);
+    await expectError(await request(base, 'GET', `/workspaces?${query}`, { token }), 400, [message]);
   });
 
   it("deletes one of the caller's sessions, revoking its tokens at once", async () => {
@@ -271,7 +300,7 @@ describe('GET /auth/sessions and DELETE /auth/sessions/:id', () => {
       404,
       'Session not found',
     );
-    await expectError(await request(base, 'DELETE', '/auth/sessions/not-a-uuid', { token: pair.access_token }), 400, /uuid/);
+    await expectError(await request(base, 'DELETE', '/auth/sessions/not-a-uuid', { token: pair.access_token }), 400, 'id must be a UUID');
   });
 });
 
@@ -374,7 +403,8 @@ describe('disabling a user', () => {
 });
 
 describe("an agent's token and the user's other sessions (SPEC section 3)", () => {
-  const INSUFFICIENT = 'Bearer realm="gatehouse", error="insufficient_scope", error_description="Invalid audience"';
+  const challenge = (message: string) => `Bearer realm="gatehouse", error="insufficient_scope", error_description="${message}"`;
+  const ROUTE_REFUSAL = 'Invalid audience: this route accepts web, api';
 
   it('cannot list or delete the user’s sessions with an mcp or a2a token', async () => {
     const { email } = await registerUser(base);
@@ -382,10 +412,10 @@ describe("an agent's token and the user's other sessions (SPEC section 3)", () =
     for (const audience of ['mcp', 'a2a']) {
       const agent = await login(base, email, PASSWORD, { audience });
       const listed = await request(base, 'GET', '/auth/sessions', { token: agent.access_token });
-      expect(listed.headers.get('www-authenticate')).toBe(INSUFFICIENT);
-      await expectError(listed, 403, 'Invalid audience');
+      expect(listed.headers.get('www-authenticate')).toBe(challenge(ROUTE_REFUSAL));
+      await expectError(listed, 403, ROUTE_REFUSAL);
       const sid = decode(device.access_token).payload.sid as string;
-      await expectError(await request(base, 'DELETE', `/auth/sessions/${sid}`, { token: agent.access_token }), 403, 'Invalid audience');
+      await expectError(await request(base, 'DELETE', `/auth/sessions/${sid}`, { token: agent.access_token }), 403, ROUTE_REFUSAL);
     }
     expect((await me(device.access_token)).status).toBe(200);
   });
@@ -396,8 +426,9 @@ describe("an agent's token and the user's other sessions (SPEC section 3)", () =
     const agent = await login(base, email, PASSWORD, { audience: 'mcp' });
     for (const scope of ['global', 'others']) {
       const refused = await request(base, 'POST', `/auth/logout?scope=${scope}`, { token: agent.access_token });
-      expect(refused.headers.get('www-authenticate')).toBe(INSUFFICIENT);
-      await expectError(refused, 403, 'Invalid audience');
+      const message = `Invalid audience: scope=${scope} accepts web, api`;
+      expect(refused.headers.get('www-authenticate')).toBe(challenge(message));
+      await expectError(refused, 403, message);
     }
     expect((await me(device.access_token)).status).toBe(200);
     expect((await request(base, 'POST', '/auth/logout', { token: agent.access_token })).status).toBe(204);

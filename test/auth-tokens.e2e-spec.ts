@@ -416,12 +416,13 @@ describe('audiences the deployment no longer serves', () => {
   });
   afterAll(() => narrowed.close());
 
-  it('answers 403 Invalid audience (insufficient_scope) to a valid token that only carries them', async () => {
+  it('answers 403 Invalid audience (insufficient_scope) to a valid token that only carries them, naming those still served', async () => {
     const { id } = await registerUser(narrowed.url);
     const token = forge({ sub: id, aud: ['mcp'] });
     const response = await request(narrowed.url, 'GET', '/auth/me', { token });
-    expect(response.headers.get('www-authenticate')).toBe(`${CHALLENGE}, error="insufficient_scope", error_description="Invalid audience"`);
-    await expectError(response, 403, 'Invalid audience');
+    const message = 'Invalid audience: this route accepts web, api';
+    expect(response.headers.get('www-authenticate')).toBe(`${CHALLENGE}, error="insufficient_scope", error_description="${message}"`);
+    await expectError(response, 403, message);
   });
 
   it('lets a token through on an audience it still serves', async () => {

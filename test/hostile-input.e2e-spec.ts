@@ -60,6 +60,43 @@ describe('very wide JSON', () => {
   });
 });
 
+describe('missing and mistyped fields', () => {
+  it.each([
+    ['register without an email', '/auth/register', { password: PASSWORD }, ['email is required']],
+    ['register with nothing', '/auth/register', {}, ['email is required', 'password is required']],
+    ['login without a password', '/auth/login', { email: 'a@example.com' }, ['password is required']],
+    ['login with nothing', '/auth/login', {}, ['email is required', 'password is required']],
+    ['refresh with nothing', '/auth/refresh', {}, ['refresh_token is required']],
+  ])('says a required field is required (%s), one message per field', async (_name, path, body, messages) => {
+    await expectError(await request(platform.url, 'POST', path, { body }), 400, messages);
+  });
+
+  it('says a workspace name and a role are required', async () => {
+    const { access_token: token } = await signIn(platform.url);
+    await expectError(await request(platform.url, 'POST', '/workspaces', { token, body: {} }), 400, ['name is required']);
+    const id = await createWorkspace(token);
+    const other = await registerUser(platform.url);
+    const path = `/workspaces/${id}/members/${other.id}`;
+    await expectError(await request(platform.url, 'PATCH', path, { token, body: {} }), 400, ['role is required']);
+  });
+
+  it.each([
+    ['register', '/auth/register', { email: 42, password: PASSWORD }, ['email must be a string']],
+    ['register', '/auth/register', { email: null, password: PASSWORD }, ['email must be a string']],
+    ['register', '/auth/register', { email: 'a@example.com', password: PASSWORD, name: 7 }, ['name must be a string']],
+    ['login', '/auth/login', { email: ['a@example.com'], password: null }, ['email must be a string', 'password must be a string']],
+    ['refresh', '/auth/refresh', { refresh_token: null }, ['refresh_token must be a string']],
+  ])('names the type a %s field must have when it has another', async (_name, path, body, messages) => {
+    await expectError(await request(platform.url, 'POST', path, { body }), 400, messages);
+  });
+
+  it('names the type of a workspace field sent with another', async () => {
+    const { access_token: token } = await signIn(platform.url);
+    const response = await request(platform.url, 'POST', '/workspaces', { token, body: { name: 5, slug: 6, description: 7 } });
+    await expectError(response, 400, ['name must be a string', 'slug must be a string', 'description must be a string']);
+  });
+});
+
 describe('typed fields', () => {
   it.each([
     ['an object', {}],

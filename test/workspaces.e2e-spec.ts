@@ -158,8 +158,10 @@ describe('GET, PATCH and DELETE /workspaces/:id', () => {
     await expectError(await call(outsider, 'DELETE', `/workspaces/${randomUUID()}`), 403, NOT_A_MEMBER);
   });
 
-  it('answers 400 for a malformed id', async () => {
+  it('answers 400 for a malformed id, naming the parameter', async () => {
     await expectError(await call(await person(), 'GET', '/workspaces/not-a-uuid'), 400, 'id must be a UUID');
+    const { id, owner } = await team();
+    await expectError(await call(owner, 'PATCH', `/workspaces/${id}/members/not-a-uuid`, { role: 'admin' }), 400, 'userId must be a UUID');
   });
 
   it('lets an admin or owner update name, slug, description and settings', async () => {
@@ -218,12 +220,35 @@ describe('members', () => {
   it('lists the members with email, name and role to any member, and refuses outsiders', async () => {
     const { id, owner, admin, member, outsider } = await team();
     const list = await json(await call(member, 'GET', `/workspaces/${id}/members`));
-    expect(list.map((m: { user_id: string; email: string; role: string }) => [m.user_id, m.email, m.role])).toEqual([
+    expect(list).toMatchObject({ total: 3, limit: 50, offset: 0 });
+    expect(list.items.map((m: { user_id: string; email: string; role: string }) => [m.user_id, m.email, m.role])).toEqual([
       [owner.id, owner.email, 'owner'],
       [admin.id, admin.email, 'admin'],
       [member.id, member.email, 'member'],
     ]);
     await expectError(await call(outsider, 'GET', `/workspaces/${id}/members`), 403, NOT_A_MEMBER);
+  });
+
+  it('pages through the members like /workspaces: ?limit&offset, oldest first, with the total', async () => {
+    const { id, owner, admin, member } = await team();
+    const ids = async (query: string) => {
+      const page = await json(await call(member, 'GET', `/workspaces/${id}/members?${query}`));
+      return { ...page, items: page.items.map((m: { user_id: string }) => m.user_id) };
+    };
+    expect(await ids('limit=2')).toEqual({ items: [owner.id, admin.id], total: 3, limit: 2, offset: 0 });
+    expect(await ids('limit=2&offset=2')).toEqual({ items: [member.id], total: 3, limit: 2, offset: 2 });
+    expect(await ids('offset=3')).toEqual({ items: [], total: 3, limit: 50, offset: 3 });
+  });
+
+  it.each([
+    ['limit=0', 'limit must be an integer from 1 to 200'],
+    ['limit=201', 'limit must be an integer from 1 to 200'],
+    ['offset=-1', 'offset must be an integer from 0 to 1000000'],
+    ['offset=1e20', 'offset must be an integer from 0 to 1000000'],
+  ])('answers a members list with %s 400, as /workspaces does', async (query, message) => {
+    const { id, member } = await team();
+    await expectError(await call(member, 'GET', `/workspaces/${id}/members?${query}`), 400, [message]);
+    await expectError(await call(member, 'GET', `/workspaces?${query}`), 400, [message]);
   });
 
   it('lets an owner promote a member to admin, and an admin demote another admin', async () => {
@@ -309,7 +334,10 @@ describe('disabled users', () => {
   const disable = (who: Person) => platform.running.app.get(SessionsService).disableUser(who.id);
   const rolesIn = async (id: string, by: Person) =>
     Object.fromEntries(
-      (await json<{ user_id: string; role: string }[]>(await call(by, 'GET', `/workspaces/${id}/members`))).map((m) => [m.user_id, m.role]),
+      (await json<{ items: { user_id: string; role: string }[] }>(await call(by, 'GET', `/workspaces/${id}/members`))).items.map((m) => [
+        m.user_id,
+        m.role,
+      ]),
     );
 
   it('does not count a disabled owner: the only owner who can act cannot leave, but can remove the disabled one', async () => {
@@ -412,13 +440,19 @@ describe('audiences', () => {
     expect((await call(who, 'GET', '/workspaces')).status).toBe(200);
   });
 
-  it.each([['mcp'], ['a2a'], [['mcp', 'a2a']]])('refuses a token narrowed to %j with 403 Invalid audience', async (audience) => {
-    const who = await person(audience);
-    const response = await call(who, 'GET', '/workspaces');
-    expect(response.headers.get('www-authenticate')).toContain('error="insufficient_scope"');
-    await expectError(response, 403, 'Invalid audience');
-    await expectError(await call(who, 'POST', '/workspaces', { name: 'x' }), 403, 'Invalid audience');
-  });
+  it.each([['mcp'], ['a2a'], [['mcp', 'a2a']]])(
+    'refuses a token narrowed to %j with 403 Invalid audience, naming web and api',
+    async (audience) => {
+      const who = await person(audience);
+      const response = await call(who, 'GET', '/workspaces');
+      const message = 'Invalid audience: this route accepts web, api';
+      expect(response.headers.get('www-authenticate')).toBe(
+        `Bearer realm="gatehouse", error="insufficient_scope", error_description="${message}"`,
+      );
+      await expectError(response, 403, message);
+      await expectError(await call(who, 'POST', '/workspaces', { name: 'x' }), 403, message);
+    },
+  );
 });
 
 describe('deleting a user', () => {
@@ -431,8 +465,7 @@ describe('deleting a user', () => {
       const { rows } = await client.query('SELECT count(*)::int AS n FROM workspace_members WHERE user_id = $1', [leaving.id]);
       expect(rows[0].n).toBe(0);
     });
-    expect((await json(await call(owner, 'GET', `/workspaces/${id}/members`))).map((m: { user_id: string }) => m.user_id)).not.toContain(
-      leaving.id,
-    );
+    const { items } = await json(await call(owner, 'GET', `/workspaces/${id}/members`));
+    expect(items.map((m: { user_id: string }) => m.user_id)).not.toContain(leaving.id);
   });
 });

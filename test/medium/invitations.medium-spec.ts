@@ -86,7 +86,7 @@ describe('answering', () => {
     const { id: invitationId } = await invitations().invite(owner.id, id, { email: invitee.email });
     await services.get(UsersRepository).setDisabled(invitee.id, true);
     await expectRefusal(invitations().accept(invitee.id, invitationId), DisabledUserRefused, 'forbidden');
-    expect((await workspaces().members(owner.id, id)).map((member) => member.user_id)).not.toContain(invitee.id);
+    expect((await workspaces().members(owner.id, id, 200, 0)).items.map((member) => member.user_id)).not.toContain(invitee.id);
   });
 
   it('refuses a member, leaving the invitation open', async () => {
@@ -118,7 +118,7 @@ describe('answering', () => {
       expect(outcomes.map((outcome) => outcome.status).sort()).toEqual(['fulfilled', 'rejected']);
       const refusal = outcomes.find((outcome) => outcome.status === 'rejected')!.reason as unknown;
       expect(refusal).toBeInstanceOf(InvitationNotFound);
-      expect((await workspaces().members(owner.id, id)).filter((member) => member.user_id === invitee.id)).toHaveLength(1);
+      expect((await workspaces().members(owner.id, id, 200, 0)).items.filter((member) => member.user_id === invitee.id)).toHaveLength(1);
     }
   });
 });

@@ -38,8 +38,8 @@ async function team() {
 }
 
 async function rolesIn(workspaceId: string, asUserId: string): Promise<Record<string, Role>> {
-  const members = await workspaces().members(asUserId, workspaceId);
-  return Object.fromEntries(members.map((member) => [member.user_id, member.role]));
+  const members = await workspaces().members(asUserId, workspaceId, 200, 0);
+  return Object.fromEntries(members.items.map((member) => [member.user_id, member.role]));
 }
 
 function refusalsIn(outcomes: PromiseSettledResult<unknown>[]): unknown[] {
@@ -60,9 +60,12 @@ describe('creating a workspace', () => {
     });
     expect(created).toMatchObject({ name: 'Research', description: 'R&D', settings: {}, role: 'owner' });
     expect(await workspaces().get(creator.id, created.id)).toMatchObject({ id: created.id, role: 'owner' });
-    expect(await workspaces().members(creator.id, created.id)).toEqual([
-      { user_id: creator.id, email: creator.email, name: creator.name, role: 'owner', created_at: expect.any(String) },
-    ]);
+    expect(await workspaces().members(creator.id, created.id, 50, 0)).toEqual({
+      items: [{ user_id: creator.id, email: creator.email, name: creator.name, role: 'owner', created_at: expect.any(String) }],
+      total: 1,
+      limit: 50,
+      offset: 0,
+    });
   });
 
   it('makes the slug from the name, with a short suffix when that slug is taken', async () => {
@@ -134,6 +137,19 @@ describe('reading and changing a workspace', () => {
   });
 });
 
+describe('listing members', () => {
+  it('pages through the members oldest first, with how many there are in all', async () => {
+    const { id, owner, admin, member } = await team();
+    const first = await workspaces().members(member.id, id, 2, 0);
+    expect(first).toMatchObject({ total: 3, limit: 2, offset: 0 });
+    expect(first.items.map((item) => item.user_id)).toEqual([owner.id, admin.id]);
+    const second = await workspaces().members(member.id, id, 2, 2);
+    expect(second).toMatchObject({ total: 3, limit: 2, offset: 2 });
+    expect(second.items.map((item) => item.user_id)).toEqual([member.id]);
+    expect((await workspaces().members(member.id, id, 2, 4)).items).toEqual([]);
+  });
+});
+
 describe('access', () => {
   it('refuses a non-member and a missing workspace with the same error, whatever the action', async () => {
     const { id, member, outsider } = await team();
@@ -141,7 +157,7 @@ describe('access', () => {
     for (const workspaceId of [id, missing]) {
       const actions = [
         () => workspaces().get(outsider.id, workspaceId),
-        () => workspaces().members(outsider.id, workspaceId),
+        () => workspaces().members(outsider.id, workspaceId, 50, 0),
         () => workspaces().update(outsider.id, workspaceId, { name: 'x' }),
         () => workspaces().delete(outsider.id, workspaceId),
         () => services.get(InvitationsService).invite(outsider.id, workspaceId, { email: outsider.email }),

@@ -172,7 +172,7 @@ function configureHttp(app: NestFastifyApplication, config: GatehouseConfig): vo
       maxAge: 600,
     });
   }
-  setUpOpenApi(app);
+  setUpOpenApi(app, config);
 }
 
 /** Listening on port 0 is tried this many times. */

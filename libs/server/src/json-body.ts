@@ -79,7 +79,7 @@ export function jsonShapeProblem(text: string, limits: JsonShapeLimits): JsonSha
   return undefined;
 }
 
-const SHAPE_MESSAGES: Readonly<Record<JsonShapeProblem['problem'], string>> = {
+export const SHAPE_MESSAGES: Readonly<Record<JsonShapeProblem['problem'], string>> = {
   too_deep: `Request body is nested too deeply (at most ${MAX_JSON_DEPTH} levels of arrays and objects)`,
   too_many_values: `Request body has too many values (at most ${MAX_JSON_VALUES} object members and array elements)`,
 };

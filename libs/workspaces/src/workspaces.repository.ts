@@ -130,13 +130,15 @@ export class WorkspacesRepository {
     return { items, total };
   }
 
-  /** The workspace's memberships, oldest first. */
-  async listMembers(workspaceId: string): Promise<Membership[]> {
-    const memberships = await this.dataSource.getRepository(WorkspaceMember).find({
+  /** A page of the workspace's memberships, oldest first, and how many there are in all. */
+  async listMembers(workspaceId: string, limit: number, offset: number): Promise<{ items: Membership[]; total: number }> {
+    const [memberships, total] = await this.dataSource.getRepository(WorkspaceMember).findAndCount({
       where: { workspaceId },
       order: { createdAt: 'ASC', userId: 'ASC' },
+      take: limit,
+      skip: offset,
     });
-    return memberships.map(toMembership);
+    return { items: memberships.map(toMembership), total };
   }
 
   /** The open invitation `id` addressed to `email` (normalised), or null. */

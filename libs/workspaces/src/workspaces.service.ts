@@ -108,10 +108,16 @@ export class WorkspacesService {
     });
   }
 
-  async members(userId: string, workspaceId: string): Promise<MemberView[]> {
+  async members(
+    userId: string,
+    workspaceId: string,
+    limit: number,
+    offset: number,
+  ): Promise<{ items: MemberView[]; total: number; limit: number; offset: number }> {
     const role = await this.workspaces.roleOf(workspaceId, userId);
     if (role === null) throw new WorkspaceAccessDenied();
-    return this.withProfiles(await this.workspaces.listMembers(workspaceId));
+    const { items, total } = await this.workspaces.listMembers(workspaceId, limit, offset);
+    return { items: await this.withProfiles(items), total, limit, offset };
   }
 
   async changeRole(userId: string, workspaceId: string, memberId: string, role: Role): Promise<MemberView> {

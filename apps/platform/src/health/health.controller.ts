@@ -1,6 +1,7 @@
 import { Controller, Get, Logger, ServiceUnavailableException } from '@nestjs/common';
-import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
-import { ErrorResponse, Public } from '@app/auth';
+import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { Public } from '@app/auth';
+import { ApiEndpoint } from '@app/http-api';
 import { HealthCheck, type HealthCheckResult, HealthCheckService } from '@nestjs/terminus';
 import { DatabaseHealthIndicator } from './database.health.js';
 
@@ -17,6 +18,7 @@ export class HealthController {
 
   /** The process is up and serving HTTP; never touches the database. */
   @Get('live')
+  @ApiEndpoint({ operationId: 'checkLiveness', summary: 'The process is up and serving HTTP (never touches the database)' })
   @ApiOkResponse({ schema: { type: 'object', properties: { status: { type: 'string', enum: ['ok'] } } } })
   live(): { status: 'ok' } {
     return { status: 'ok' };
@@ -25,11 +27,15 @@ export class HealthController {
   /** Ready to serve: the database answers. 503 (in the common error shape) when it does not. */
   @Get('ready')
   @HealthCheck()
+  @ApiEndpoint({
+    operationId: 'checkReadiness',
+    summary: 'Ready to serve: the database answers',
+    errors: { 503: 'Not ready: database is down' },
+  })
   @ApiOkResponse({
     description: 'Ready: the database answers',
     schema: { type: 'object', properties: { status: { type: 'string', enum: ['ok'] } } },
   })
-  @ApiServiceUnavailableResponse({ type: ErrorResponse, description: 'Not ready: the database does not answer' })
   async ready(): Promise<HealthCheckResult> {
     try {
       return await this.health.check([() => this.database.ping('database')]);

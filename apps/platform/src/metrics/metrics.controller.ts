@@ -1,7 +1,8 @@
 import { Controller, Get, Header, NotFoundException } from '@nestjs/common';
-import { ApiNotFoundResponse, ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
-import { ErrorResponse, Public } from '@app/auth';
+import { ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { Public } from '@app/auth';
 import { HttpConfig } from '@app/config';
+import { ApiEndpoint } from '@app/http-api';
 import { MetricsRegistry } from '@app/metrics';
 
 export const METRICS_NOT_PUBLIC =
@@ -16,11 +17,14 @@ export class MetricsController {
     private readonly http: HttpConfig,
   ) {}
 
-  /** Prometheus text format; on the main port only when METRICS_PUBLIC=true. */
+  /**
+   * Prometheus text format; on the main port only when METRICS_PUBLIC=true (and only then in
+   * the OpenAPI document, so it documents no 404).
+   */
   @Get()
+  @ApiEndpoint({ operationId: 'getMetrics', summary: 'Prometheus metrics (served here when METRICS_PUBLIC=true)' })
   @ApiProduces('text/plain')
   @ApiOkResponse({ description: 'Prometheus text exposition format', schema: { type: 'string' } })
-  @ApiNotFoundResponse({ type: ErrorResponse, description: 'Metrics are not public on this port' })
   @Header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8')
   metrics(): Promise<string> {
     if (!this.http.metricsPublic) throw new NotFoundException(METRICS_NOT_PUBLIC);

@@ -1,36 +1,20 @@
+import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Post, UseGuards } from '@nestjs/common';
+import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { Audiences, CurrentPrincipal, type Principal, TooManyRequests } from '@app/auth';
+import { ApiEndpoint, UuidParam } from '@app/http-api';
 import {
-  BadRequestException,
-  Body,
-  Controller,
-  Delete,
-  Get,
-  HttpCode,
-  HttpStatus,
-  Param,
-  ParseUUIDPipe,
-  Post,
-  UseGuards,
-} from '@nestjs/common';
-import {
-  ApiBadRequestResponse,
-  ApiConflictResponse,
-  ApiCreatedResponse,
-  ApiForbiddenResponse,
-  ApiNoContentResponse,
-  ApiNotFoundResponse,
-  ApiOkResponse,
-  ApiOperation,
-  ApiTags,
-  ApiTooManyRequestsResponse,
-} from '@nestjs/swagger';
-import { Audiences, CurrentPrincipal, ErrorResponse, type Principal } from '@app/auth';
-import { type InvitationView, InvitationsService, type MembershipView } from '@app/workspaces';
+  AlreadyMember,
+  DisabledUserRefused,
+  InvitationNotFound,
+  InvitationPending,
+  type InvitationView,
+  InvitationsService,
+  type MembershipView,
+  WorkspaceAccessDenied,
+} from '@app/workspaces';
 import { CreateInvitationDto } from './dto/invitation.dto.js';
 import { InvitationResponse, MembershipResponse } from './dto/workspace-responses.dto.js';
 import { InvitationRateLimitGuard } from './invitation-rate-limit.guard.js';
-
-/** A malformed id is 400 (never 403 or 404). */
-const uuid = () => new ParseUUIDPipe({ exceptionFactory: () => new BadRequestException('id must be a UUID') });
 
 const NOT_FOUND = 'Invitation not found: none with this id for the caller, or it was answered, revoked or has expired';
 
@@ -41,53 +25,66 @@ const NOT_FOUND = 'Invitation not found: none with this id for the caller, or it
  */
 @ApiTags('invitations')
 @Audiences('web', 'api')
-@ApiBadRequestResponse({ type: ErrorResponse, description: 'Invalid input or malformed id' })
 @Controller()
 export class InvitationsController {
   constructor(private readonly invitations: InvitationsService) {}
 
   @Post('workspaces/:id/invitations')
   @UseGuards(InvitationRateLimitGuard)
-  @ApiOperation({
+  @ApiEndpoint({
+    operationId: 'createInvitation',
     summary: 'Invite an email to the workspace (admin; only an owner invites as admin or owner)',
     description: 'The answer is the same whether or not the email is registered. The invitation expires after INVITATION_EXPIRATION.',
+    errors: {
+      400: [['email is required'], ['email must be a valid email address'], ['role must be one of owner, admin, member']],
+      403: WorkspaceAccessDenied,
+      409: InvitationPending,
+      // Over INVITATION_RATE_LIMIT invitations this hour; Retry-After says when.
+      429: new TooManyRequests(1200).message,
+    },
   })
   @ApiCreatedResponse({ type: InvitationResponse })
-  @ApiForbiddenResponse({ type: ErrorResponse, description: 'Not a member of this workspace or insufficient role, or Invalid audience' })
-  @ApiConflictResponse({ type: ErrorResponse, description: 'This email already has a pending invitation to this workspace' })
-  @ApiTooManyRequestsResponse({ type: ErrorResponse, description: 'Over INVITATION_RATE_LIMIT invitations this hour; see Retry-After' })
   invite(
     @CurrentPrincipal() principal: Principal,
-    @Param('id', uuid()) id: string,
+    @UuidParam('id') id: string,
     @Body() body: CreateInvitationDto,
   ): Promise<InvitationView> {
     return this.invitations.invite(principal.userId, id, body);
   }
 
   @Get('workspaces/:id/invitations')
-  @ApiOperation({ summary: "The workspace's pending invitations, oldest first (admin)" })
+  @ApiEndpoint({
+    operationId: 'listWorkspaceInvitations',
+    summary: "The workspace's pending invitations, oldest first (admin)",
+    errors: { 403: WorkspaceAccessDenied },
+  })
   @ApiOkResponse({ type: InvitationResponse, isArray: true })
-  @ApiForbiddenResponse({ type: ErrorResponse, description: 'Not a member of this workspace or insufficient role, or Invalid audience' })
-  pending(@CurrentPrincipal() principal: Principal, @Param('id', uuid()) id: string): Promise<InvitationView[]> {
+  pending(@CurrentPrincipal() principal: Principal, @UuidParam('id') id: string): Promise<InvitationView[]> {
     return this.invitations.pending(principal.userId, id);
   }
 
   @Delete('workspaces/:id/invitations/:invitationId')
   @HttpCode(HttpStatus.NO_CONTENT)
-  @ApiOperation({ summary: 'Revoke a pending invitation (admin)' })
+  @ApiEndpoint({
+    operationId: 'revokeInvitation',
+    summary: 'Revoke a pending invitation (admin)',
+    description: 'Invitation not found: not a pending invitation of this workspace.',
+    errors: { 403: WorkspaceAccessDenied, 404: InvitationNotFound },
+  })
   @ApiNoContentResponse({ description: 'Revoked: it can no longer be accepted' })
-  @ApiForbiddenResponse({ type: ErrorResponse, description: 'Not a member of this workspace or insufficient role, or Invalid audience' })
-  @ApiNotFoundResponse({ type: ErrorResponse, description: 'Invitation not found (not a pending invitation of this workspace)' })
   revoke(
     @CurrentPrincipal() principal: Principal,
-    @Param('id', uuid()) id: string,
-    @Param('invitationId', uuid()) invitationId: string,
+    @UuidParam('id') id: string,
+    @UuidParam('invitationId') invitationId: string,
   ): Promise<void> {
     return this.invitations.revoke(principal.userId, id, invitationId);
   }
 
   @Get('invitations')
-  @ApiOperation({ summary: "The caller's pending invitations (those addressed to the caller's email), oldest first" })
+  @ApiEndpoint({
+    operationId: 'listMyInvitations',
+    summary: "The caller's pending invitations (those addressed to the caller's email), oldest first",
+  })
   @ApiOkResponse({ type: InvitationResponse, isArray: true })
   mine(@CurrentPrincipal() principal: Principal): Promise<InvitationView[]> {
     return this.invitations.mine(principal.userId);
@@ -95,20 +92,27 @@ export class InvitationsController {
 
   @Post('invitations/:id/accept')
   @HttpCode(HttpStatus.OK)
-  @ApiOperation({ summary: 'Accept an invitation addressed to the caller: join the workspace with its role' })
+  @ApiEndpoint({
+    operationId: 'acceptInvitation',
+    summary: 'Accept an invitation addressed to the caller: join the workspace with its role',
+    description: `${NOT_FOUND}. User is already a member: the invitation stays pending.`,
+    errors: { 403: DisabledUserRefused, 404: InvitationNotFound, 409: AlreadyMember },
+  })
   @ApiOkResponse({ type: MembershipResponse })
-  @ApiNotFoundResponse({ type: ErrorResponse, description: NOT_FOUND })
-  @ApiConflictResponse({ type: ErrorResponse, description: 'User is already a member (the invitation stays pending)' })
-  accept(@CurrentPrincipal() principal: Principal, @Param('id', uuid()) id: string): Promise<MembershipView> {
+  accept(@CurrentPrincipal() principal: Principal, @UuidParam('id') id: string): Promise<MembershipView> {
     return this.invitations.accept(principal.userId, id);
   }
 
   @Post('invitations/:id/decline')
   @HttpCode(HttpStatus.NO_CONTENT)
-  @ApiOperation({ summary: 'Decline an invitation addressed to the caller' })
+  @ApiEndpoint({
+    operationId: 'declineInvitation',
+    summary: 'Decline an invitation addressed to the caller',
+    description: `${NOT_FOUND}.`,
+    errors: { 404: InvitationNotFound },
+  })
   @ApiNoContentResponse({ description: 'Declined: it can no longer be accepted' })
-  @ApiNotFoundResponse({ type: ErrorResponse, description: NOT_FOUND })
-  decline(@CurrentPrincipal() principal: Principal, @Param('id', uuid()) id: string): Promise<void> {
+  decline(@CurrentPrincipal() principal: Principal, @UuidParam('id') id: string): Promise<void> {
     return this.invitations.decline(principal.userId, id);
   }
 }

@@ -1,7 +1,8 @@
 import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { BEARER_CHALLENGES } from './bearer-challenges.js';
+import type { TokenRefusal } from '../auth-metrics.js';
+import { audienceChallenge, BEARER_CHALLENGES, type PreparedResponse } from './bearer-challenges.js';
 import { type AccessDecision, RequestAuthenticator } from './request-authenticator.js';
 import { ROUTE_ACCESS_CONFIG, type RouteAccess } from './route-access-table.js';
 
@@ -30,7 +31,7 @@ export class AccessDecisionHook implements OnModuleInit {
       const decision = this.authenticator.decide(request, access);
       const answer = (settled: AccessDecision) => {
         if (settled.allowed) done(null, payload);
-        else send(reply, settled.refusal);
+        else send(reply, refusalResponse(access, settled.refusal));
       };
       if (decision instanceof Promise) {
         // An unexpected verification failure becomes the request's error (a 500 from the
@@ -45,7 +46,13 @@ export class AccessDecisionHook implements OnModuleInit {
   }
 }
 
-function send(reply: FastifyReply, refusal: keyof typeof BEARER_CHALLENGES): void {
-  const { status, headers, payload } = BEARER_CHALLENGES[refusal];
+/** The prepared answer to a refusal; an audience refusal names the audiences the route accepts. */
+function refusalResponse(access: RouteAccess, refusal: TokenRefusal): PreparedResponse {
+  if (refusal !== 'audience') return BEARER_CHALLENGES[refusal];
+  // Public routes refuse nothing; the type still asks.
+  return access.public ? audienceChallenge([]) : access.audienceRefusal;
+}
+
+function send(reply: FastifyReply, { status, headers, payload }: PreparedResponse): void {
   void reply.status(status).headers(headers).send(payload);
 }

@@ -97,6 +97,40 @@ describe('RouteAccessTable', () => {
     expect(table.accessOf(DeclaredController.prototype.guarded)).toMatchObject({ audiences: new Set(['web']), declared: ['web', 'mcp'] });
   });
 
+  it('prepares each route’s audience refusal at start-up, naming the audiences it accepts that are served', () => {
+    const table = RouteAccessTable.resolve([DeclaredController, ApiClassController], ['web', 'api']);
+    const refusalOf = (handler: () => void) => {
+      const access = table.accessOf(handler);
+      if (access === undefined || access.public) throw new Error('not a guarded route');
+      return { ...access.audienceRefusal, payload: JSON.parse(access.audienceRefusal.payload) as unknown };
+    };
+    expect(refusalOf(DeclaredController.prototype.guarded)).toEqual({
+      status: 403,
+      headers: {
+        'WWW-Authenticate':
+          'Bearer realm="gatehouse", error="insufficient_scope", error_description="Invalid audience: this route accepts web"',
+        'content-type': 'application/json; charset=utf-8',
+      },
+      payload: { statusCode: 403, error: 'Forbidden', message: 'Invalid audience: this route accepts web' },
+      message: 'Invalid audience: this route accepts web',
+    });
+    expect(refusalOf(ApiClassController.prototype.inherits).payload).toMatchObject({ message: 'Invalid audience: this route accepts api' });
+    // Routes that accept the same audiences share one prepared answer.
+    const web = table.accessOf(DeclaredController.prototype.guarded);
+    const alsoWeb = table.accessOf(ApiClassController.prototype.overrides);
+    expect(
+      web !== undefined && !web.public && alsoWeb !== undefined && !alsoWeb.public && web.audienceRefusal === alsoWeb.audienceRefusal,
+    ).toBe(true);
+  });
+
+  it('says so when a route accepts no audience the deployment serves', () => {
+    const table = RouteAccessTable.resolve([ApiClassController], ['mcp']);
+    const access = table.accessOf(ApiClassController.prototype.inherits);
+    expect(access !== undefined && !access.public && JSON.parse(access.audienceRefusal.payload)).toMatchObject({
+      message: 'Invalid audience: this route accepts no audience this deployment serves',
+    });
+  });
+
   it('hands each route’s access to Fastify through the route config, keeping config already there', () => {
     @Controller('configured')
     class ConfiguredController {

@@ -2,11 +2,21 @@ import type { Type } from '@nestjs/common';
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants.js';
 import { FASTIFY_ROUTE_CONFIG_METADATA } from '@nestjs/platform-fastify/constants.js';
 import type { Audience } from '@app/config';
+import { audienceChallenge, type PreparedResponse } from './bearer-challenges.js';
 import { PUBLIC_ROUTE, ROUTE_AUDIENCES } from './route-access.decorators.js';
 
-/** What a route accepts: anyone, or a token carrying one of these audiences (the served ones). */
+/**
+ * What a route accepts: anyone, or a token carrying one of these audiences (the served ones);
+ * `audienceRefusal` is the 403 for a token that carries none of them, naming those it would take.
+ */
 export type RouteAccess =
-  { readonly public: true } | { readonly public: false; readonly audiences: ReadonlySet<Audience>; readonly declared: readonly Audience[] };
+  | { readonly public: true }
+  | {
+      readonly public: false;
+      readonly audiences: ReadonlySet<Audience>;
+      readonly declared: readonly Audience[];
+      readonly audienceRefusal: PreparedResponse;
+    };
 
 /** Where each route's access travels with its Fastify route options (`request.routeOptions.config`). */
 export const ROUTE_ACCESS_CONFIG = 'gatehouseAccess';
@@ -48,6 +58,14 @@ export class RouteAccessTable {
 
   static resolve(controllers: readonly Type[], served: readonly Audience[]): RouteAccessTable {
     const servedSet = new Set(served);
+    // One prepared refusal per set of accepted audiences, shared by the routes that accept it.
+    const refusals = new Map<string, PreparedResponse>();
+    const refusalFor = (accepted: Audience[]): PreparedResponse => {
+      const key = accepted.join(',');
+      let refusal = refusals.get(key);
+      if (refusal === undefined) refusals.set(key, (refusal = audienceChallenge(accepted)));
+      return refusal;
+    };
     const byHandler = new Map<RouteHandler, RouteAccess>();
     const problems: string[] = [];
     for (const controller of controllers) {
@@ -72,16 +90,17 @@ export class RouteAccessTable {
           problems.push(`${route} declares neither @Public() nor @Audiences()`);
           continue;
         }
-        byHandler.set(
-          handler as RouteHandler,
-          declaration.isPublic
-            ? { public: true }
-            : {
-                public: false,
-                audiences: new Set(declaration.audiences!.filter((audience) => servedSet.has(audience))),
-                declared: declaration.audiences!,
-              },
-        );
+        if (declaration.isPublic) {
+          byHandler.set(handler as RouteHandler, { public: true });
+          continue;
+        }
+        const accepted = declaration.audiences!.filter((audience) => servedSet.has(audience));
+        byHandler.set(handler as RouteHandler, {
+          public: false,
+          audiences: new Set(accepted),
+          declared: declaration.audiences!,
+          audienceRefusal: refusalFor(accepted),
+        });
       }
     }
     if (problems.length > 0) throw new RouteAccessDeclarationError(problems);

@@ -1,7 +1,9 @@
-import { applyDecorators, SetMetadata } from '@nestjs/common';
-import { ApiBearerAuth, ApiExtension, ApiForbiddenResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
-import { ErrorResponse } from '../http/dto/responses.dto.js';
+import { applyDecorators, SetMetadata, type Type } from '@nestjs/common';
+import { PATH_METADATA } from '@nestjs/common/constants.js';
+import { ApiBearerAuth, ApiExtension } from '@nestjs/swagger';
 import { type Audience, AUDIENCES } from '@app/config';
+import { ApiErrors } from '@app/http-api';
+import { BEARER_CHALLENGES, invalidAudienceMessage } from './bearer-challenges.js';
 
 export const PUBLIC_ROUTE = 'gatehouse:public';
 export const ROUTE_AUDIENCES = 'gatehouse:audiences';
@@ -11,22 +13,42 @@ export const BEARER_SCHEME = 'bearer';
 /** The route needs no token. */
 export const Public = () => SetMetadata(PUBLIC_ROUTE, true);
 
+/** The token refusals of every guarded route, by status, worded as they are answered. */
+const TOKEN_REFUSALS: Record<number, string[]> = {};
+for (const { status, message } of Object.values(BEARER_CHALLENGES)) (TOKEN_REFUSALS[status] ??= []).push(message);
+
 /**
  * The route needs an access token carrying one of these audiences (and the deployment must
- * serve it). Sets the guard's metadata and the OpenAPI security annotation together, so the
- * document cannot drift from what the guard enforces.
+ * serve it). Sets the guard's metadata, the OpenAPI security annotation and the refusals the
+ * guard answers together, so the document cannot drift from what the guard enforces.
  */
-export const Audiences = (...audiences: Audience[]) =>
-  applyDecorators(
-    SetMetadata(ROUTE_AUDIENCES, audiences),
-    ApiBearerAuth(BEARER_SCHEME),
-    ApiExtension('x-audiences', audiences),
-    ApiUnauthorizedResponse({ type: ErrorResponse, description: 'Missing, malformed, invalid, expired or revoked access token' }),
-    ApiForbiddenResponse({
-      type: ErrorResponse,
-      description: `Invalid audience (the token must carry one of ${audiences.join(', ')}), or not allowed`,
-    }),
-  );
+export const Audiences =
+  (...audiences: Audience[]): MethodDecorator & ClassDecorator =>
+  (target: object, key?: string | symbol, descriptor?: PropertyDescriptor) => {
+    const declared = applyDecorators(
+      SetMetadata(ROUTE_AUDIENCES, audiences),
+      ApiBearerAuth(BEARER_SCHEME),
+      ApiExtension('x-audiences', audiences),
+    );
+    const refusals = ApiErrors({ ...TOKEN_REFUSALS, 403: invalidAudienceMessage(audiences) });
+    if (descriptor !== undefined) {
+      declared(target, key, descriptor);
+      refusals(target, key!, descriptor);
+      return;
+    }
+    declared(target);
+    // The OpenAPI document lets a method's response of a status replace its class's: the
+    // refusals go on each route of the class that does not declare audiences of its own (the
+    // methods are decorated before their class).
+    const prototype = (target as Type).prototype as object;
+    for (const name of Object.getOwnPropertyNames(prototype)) {
+      const method = Object.getOwnPropertyDescriptor(prototype, name)!;
+      const handler: unknown = method.value;
+      if (typeof handler !== 'function' || !Reflect.hasMetadata(PATH_METADATA, handler)) continue;
+      if (Reflect.hasMetadata(ROUTE_AUDIENCES, handler)) continue;
+      refusals(prototype, name, method);
+    }
+  };
 
 /** Any audience the deployment serves (the `/auth` routes that need a token). */
 export const AnyAudience = () => Audiences(...AUDIENCES);

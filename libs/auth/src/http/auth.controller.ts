@@ -1,71 +1,82 @@
-import {
-  Body,
-  Controller,
-  Delete,
-  Get,
-  HttpCode,
-  HttpStatus,
-  Param,
-  ParseUUIDPipe,
-  Post,
-  Query,
-  Req,
-  Res,
-  UseGuards,
-} from '@nestjs/common';
-import {
-  ApiBadRequestResponse,
-  ApiConflictResponse,
-  ApiCreatedResponse,
-  ApiForbiddenResponse,
-  ApiNoContentResponse,
-  ApiNotFoundResponse,
-  ApiOkResponse,
-  ApiPayloadTooLargeResponse,
-  ApiServiceUnavailableResponse,
-  ApiTags,
-  ApiTooManyRequestsResponse,
-  ApiUnauthorizedResponse,
-  ApiUnsupportedMediaTypeResponse,
-} from '@nestjs/swagger';
+import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
+import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Audience } from '@app/config';
-import { type PublicUser, toPublicUser, UserNotFound, UsersService } from '@app/users';
-import { type ClientInfo, AuthService, type TokenPair } from './auth.service.js';
-import { LoginDto, LogoutQueryDto, RefreshDto, RegisterDto } from './dto/auth.dto.js';
-import { ClaimsResponse, ErrorResponse, SessionResponse, TokenPairResponse, UserEnvelope } from './dto/responses.dto.js';
+import { type Audience, SecurityConfig } from '@app/config';
+import { ApiEndpoint, type Page, PAGE_QUERY_ERRORS, PageQueryDto, UuidParam } from '@app/http-api';
+import {
+  EMAIL_CHARACTERS_MESSAGE,
+  EmailAlreadyRegistered,
+  PasswordHashingBusy,
+  PasswordLengthInvalid,
+  type PublicUser,
+  toPublicUser,
+  UserNotFound,
+  UsersService,
+} from '@app/users';
+import { type ClientInfo, AuthService, INVALID_CREDENTIALS, InvalidAudience, RegistrationClosed, type TokenPair } from './auth.service.js';
+import { LOGIN_PASSWORD_LENGTH_MESSAGE, LoginDto, LogoutQueryDto, RefreshDto, RegisterDto } from './dto/auth.dto.js';
+import { ClaimsResponse, SessionListResponse, TokenPairResponse, UserEnvelope } from './dto/responses.dto.js';
 import { CurrentPrincipal, type Principal } from '../access/principal.js';
-import { AudienceInsufficient } from '../access/bearer-challenges.js';
+import { AudienceInsufficient, invalidAudienceMessage } from '../access/bearer-challenges.js';
 import { AnyAudience, Audiences, Public } from '../access/route-access.decorators.js';
 import { NoStore } from './no-store.decorator.js';
 import { AddressRateLimitGuard } from './rate-limit/address-rate-limit.guard.js';
+import { TooManyRequests } from './rate-limit/rate-limiters.js';
 import { clientAddress } from './client-address.js';
-import { type SessionView, SessionsService } from '../sessions/sessions.service.js';
+import { SessionNotFound, type SessionView, SessionsService } from '../sessions/sessions.service.js';
 import type { TokenClaims } from '../tokens/token-claims.js';
+import { TokenIssuanceDisabled } from '../tokens/token-provider.js';
 
 /** The audiences of a user's own apps: managing the user's sessions needs one of them. */
 const USER_AUDIENCES: Audience[] = ['web', 'api'];
 
+/** Examples of the answers that carry `Retry-After` (their seconds vary). */
+const RATE_LIMITED = new TooManyRequests(30).message;
+const HASHING_BUSY = new PasswordHashingBusy(2).message;
+const REFRESH_REFUSALS = [
+  'Invalid refresh token',
+  'Refresh token expired',
+  'Refresh token already used',
+  'Refresh token reuse detected; the session has been revoked',
+  'Session revoked',
+];
+
 @ApiTags('auth')
-@ApiBadRequestResponse({ type: ErrorResponse, description: 'Invalid input: one message per bad field' })
-@ApiPayloadTooLargeResponse({ type: ErrorResponse, description: 'Body over 100 kB' })
-@ApiUnsupportedMediaTypeResponse({ type: ErrorResponse, description: 'A body that is not application/json' })
 @Controller('auth')
 export class AuthController {
+  /** The user audiences this deployment serves: what signing out other sessions accepts. */
+  private readonly servedUserAudiences: readonly Audience[];
+
   constructor(
     private readonly auth: AuthService,
     private readonly sessions: SessionsService,
     private readonly users: UsersService,
-  ) {}
+    security: SecurityConfig,
+  ) {
+    this.servedUserAudiences = USER_AUDIENCES.filter((audience) => security.audiences.includes(audience));
+  }
 
   @Post('register')
   @Public()
   @UseGuards(AddressRateLimitGuard)
+  @ApiEndpoint({
+    operationId: 'register',
+    summary: 'Create an account (unless ALLOW_REGISTRATION=false)',
+    errors: {
+      400: [
+        ['email is required', 'password is required'],
+        ['email must be a valid email address'],
+        ['email must be shorter than or equal to 320 characters'],
+        EMAIL_CHARACTERS_MESSAGE,
+        PasswordLengthInvalid,
+      ],
+      403: RegistrationClosed,
+      409: EmailAlreadyRegistered,
+      429: RATE_LIMITED,
+      503: HASHING_BUSY,
+    },
+  })
   @ApiCreatedResponse({ type: UserEnvelope })
-  @ApiConflictResponse({ type: ErrorResponse, description: 'Email already registered' })
-  @ApiForbiddenResponse({ type: ErrorResponse, description: 'Registration is closed' })
-  @ApiTooManyRequestsResponse({ type: ErrorResponse, description: 'Over AUTH_RATE_LIMIT; see Retry-After' })
-  @ApiServiceUnavailableResponse({ type: ErrorResponse, description: 'Too many password hashes in progress; see Retry-After' })
   register(@Body() body: RegisterDto, @Res({ passthrough: true }) reply: FastifyReply): Promise<{ user: PublicUser }> {
     return this.auth.register(body, closedSignal(reply));
   }
@@ -75,16 +86,22 @@ export class AuthController {
   @UseGuards(AddressRateLimitGuard)
   @HttpCode(HttpStatus.OK)
   @NoStore()
+  @ApiEndpoint({
+    operationId: 'login',
+    summary: 'Sign in with email and password: an access token and a refresh token',
+    errors: {
+      400: [
+        ['email is required', 'password is required'],
+        ['audience must be a string or an array of strings'],
+        [LOGIN_PASSWORD_LENGTH_MESSAGE],
+        InvalidAudience,
+      ],
+      401: INVALID_CREDENTIALS,
+      429: RATE_LIMITED,
+      503: [TokenIssuanceDisabled, HASHING_BUSY],
+    },
+  })
   @ApiOkResponse({ type: TokenPairResponse })
-  @ApiUnauthorizedResponse({ type: ErrorResponse, description: 'Invalid email or password' })
-  @ApiTooManyRequestsResponse({
-    type: ErrorResponse,
-    description: 'Over AUTH_RATE_LIMIT, LOGIN_MAX_FAILURES from this address, or the per-account ceiling; see Retry-After',
-  })
-  @ApiServiceUnavailableResponse({
-    type: ErrorResponse,
-    description: 'Token issuance disabled by a server misconfiguration, or too many password checks in progress (see Retry-After)',
-  })
   login(@Body() body: LoginDto, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<TokenPair> {
     return this.auth.login(body, { ...clientInfo(request), closed: closedSignal(reply) });
   }
@@ -94,10 +111,12 @@ export class AuthController {
   @UseGuards(AddressRateLimitGuard)
   @HttpCode(HttpStatus.OK)
   @NoStore()
+  @ApiEndpoint({
+    operationId: 'refreshTokens',
+    summary: 'Trade a refresh token for a new pair (the refresh token rotates)',
+    errors: { 400: [['refresh_token is required']], 401: REFRESH_REFUSALS, 429: RATE_LIMITED, 503: TokenIssuanceDisabled },
+  })
   @ApiOkResponse({ type: TokenPairResponse })
-  @ApiUnauthorizedResponse({ type: ErrorResponse, description: 'Invalid, expired, reused or revoked refresh token' })
-  @ApiTooManyRequestsResponse({ type: ErrorResponse, description: 'Over AUTH_RATE_LIMIT; see Retry-After' })
-  @ApiServiceUnavailableResponse({ type: ErrorResponse, description: 'Token issuance disabled by a server misconfiguration' })
   refresh(@Body() body: RefreshDto, @Req() request: FastifyRequest): Promise<TokenPair> {
     return this.auth.refresh(body, clientInfo(request));
   }
@@ -105,17 +124,28 @@ export class AuthController {
   @Post('logout')
   @AnyAudience()
   @HttpCode(HttpStatus.NO_CONTENT)
+  @ApiEndpoint({
+    operationId: 'logout',
+    summary: "End this session, or all the user's sessions (scope=global), or all but this one (scope=others)",
+    errors: {
+      400: [['scope must be one of local, global, others']],
+      403: [invalidAudienceMessage(USER_AUDIENCES, 'scope=global'), invalidAudienceMessage(USER_AUDIENCES, 'scope=others')],
+    },
+  })
   @ApiNoContentResponse({ description: 'The sessions in scope are revoked' })
   async logout(@CurrentPrincipal() principal: Principal, @Query() query: LogoutQueryDto): Promise<void> {
     const scope = query.scope ?? 'local';
     // Any token may end its own session; signing the user's other devices out takes a user's
     // token (web or api), never an agent's (SPEC section 3).
-    if (scope !== 'local' && !principal.audiences.some((audience) => USER_AUDIENCES.includes(audience))) throw new AudienceInsufficient();
+    if (scope !== 'local' && !principal.audiences.some((audience) => USER_AUDIENCES.includes(audience))) {
+      throw new AudienceInsufficient(`scope=${scope}`, this.servedUserAudiences);
+    }
     await this.sessions.logout(principal.userId, principal.sessionId, scope);
   }
 
   @Get('me')
   @AnyAudience()
+  @ApiEndpoint({ operationId: 'getCurrentUser', summary: 'The signed-in user', errors: { 404: UserNotFound } })
   @ApiOkResponse({ type: UserEnvelope })
   async me(@CurrentPrincipal() principal: Principal): Promise<{ user: PublicUser }> {
     const user = await this.users.findById(principal.userId);
@@ -126,6 +156,7 @@ export class AuthController {
   /** The verified claims of the presented access token; answered without touching the database. */
   @Get('claims')
   @AnyAudience()
+  @ApiEndpoint({ operationId: 'getTokenClaims', summary: "The presented access token's verified claims" })
   @ApiOkResponse({ type: ClaimsResponse })
   claims(@CurrentPrincipal() principal: Principal): Readonly<TokenClaims> {
     return principal.claims;
@@ -133,17 +164,26 @@ export class AuthController {
 
   @Get('sessions')
   @Audiences(...USER_AUDIENCES)
-  @ApiOkResponse({ type: SessionResponse, isArray: true })
-  listSessions(@CurrentPrincipal() principal: Principal): Promise<SessionView[]> {
-    return this.sessions.list(principal.userId, principal.sessionId);
+  @ApiEndpoint({
+    operationId: 'listSessions',
+    summary: "The user's live sessions, most recently used first, a page at a time",
+    errors: { 400: PAGE_QUERY_ERRORS },
+  })
+  @ApiOkResponse({ type: SessionListResponse })
+  listSessions(@CurrentPrincipal() principal: Principal, @Query() query: PageQueryDto): Promise<Page<SessionView>> {
+    return this.sessions.list(principal.userId, principal.sessionId, query.limit, query.offset);
   }
 
   @Delete('sessions/:id')
   @Audiences(...USER_AUDIENCES)
   @HttpCode(HttpStatus.NO_CONTENT)
+  @ApiEndpoint({
+    operationId: 'revokeSession',
+    summary: "Sign one of the user's sessions out (a device, an app)",
+    errors: { 404: SessionNotFound },
+  })
   @ApiNoContentResponse({ description: 'The session is revoked' })
-  @ApiNotFoundResponse({ type: ErrorResponse, description: 'Session not found (or not yours)' })
-  deleteSession(@CurrentPrincipal() principal: Principal, @Param('id', new ParseUUIDPipe()) id: string): Promise<void> {
+  deleteSession(@CurrentPrincipal() principal: Principal, @UuidParam('id', 'The session') id: string): Promise<void> {
     return this.sessions.deleteOwn(principal.userId, id);
   }
 }

@@ -84,15 +84,20 @@ export class SessionsRepository {
     return this.sessions.findOneBy({ id });
   }
 
-  /** Live sessions of a user, most recently used first. */
-  listActive(userId: string): Promise<Session[]> {
-    return this.sessions
+  /** A page of a user's live sessions, most recently used first, and how many there are in all. */
+  async listActive(userId: string, limit: number, offset: number): Promise<{ items: Session[]; total: number }> {
+    const [items, total] = await this.sessions
       .createQueryBuilder('session')
       .where('session.user_id = :userId', { userId })
       .andWhere('session.revoked_at IS NULL')
       .andWhere('session.expires_at > now()')
       .orderBy('session.last_used_at', 'DESC')
-      .getMany();
+      // A stable order, so that pages neither repeat nor skip a session used at the same moment.
+      .addOrderBy('session.id', 'ASC')
+      .skip(offset)
+      .take(limit)
+      .getManyAndCount();
+    return { items, total };
   }
 
   /**

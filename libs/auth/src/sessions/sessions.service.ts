@@ -64,9 +64,15 @@ export class SessionsService {
     }
   }
 
-  async list(userId: string, currentSessionId: string): Promise<SessionView[]> {
-    const sessions = await this.sessions.listActive(userId);
-    return sessions.map((session) => toView(session, currentSessionId));
+  /** A page of the user's live sessions, most recently used first; `current` marks the caller's. */
+  async list(
+    userId: string,
+    currentSessionId: string,
+    limit: number,
+    offset: number,
+  ): Promise<{ items: SessionView[]; total: number; limit: number; offset: number }> {
+    const { items, total } = await this.sessions.listActive(userId, limit, offset);
+    return { items: items.map((session) => toView(session, currentSessionId)), total, limit, offset };
   }
 
   /** Revokes one of the caller's own sessions; anyone else's, or an unknown id, is 404. */

@@ -1,4 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
+import { PageResponse } from '@app/http-api';
 import { ROLES } from '@app/workspaces';
 
 export class WorkspaceResponse {
@@ -12,11 +13,8 @@ export class WorkspaceResponse {
   @ApiProperty({ enum: ROLES, description: "The caller's role" }) role: string;
 }
 
-export class WorkspaceListResponse {
+export class WorkspaceListResponse extends PageResponse {
   @ApiProperty({ type: WorkspaceResponse, isArray: true }) items: WorkspaceResponse[];
-  @ApiProperty() total: number;
-  @ApiProperty() limit: number;
-  @ApiProperty() offset: number;
 }
 
 export class MemberResponse {
@@ -25,6 +23,10 @@ export class MemberResponse {
   @ApiProperty({ nullable: true, type: String }) name: string | null;
   @ApiProperty({ enum: ROLES }) role: string;
   @ApiProperty({ format: 'date-time' }) created_at: string;
+}
+
+export class MemberListResponse extends PageResponse {
+  @ApiProperty({ type: MemberResponse, isArray: true }) items: MemberResponse[];
 }
 
 export class InvitedWorkspace {

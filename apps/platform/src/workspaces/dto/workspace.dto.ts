@@ -1,38 +1,35 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateIf } from 'class-validator';
+import { IsIn, IsNotEmpty, IsOptional, IsString, Matches, MaxLength, ValidateIf } from 'class-validator';
 import { type Role, ROLES } from '@app/workspaces';
 import { IsWorkspaceSettings, SETTINGS_MAX_BYTES, SETTINGS_MAX_DEPTH } from './workspace-settings.validator.js';
 
+// class-validator runs a property's checks from the last decorator up and stops at the first
+// that fails: the type check goes last, so a value of the wrong type is told so first.
+
 const SLUG = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
-const SLUG_MESSAGE = 'slug must be 1 to 64 lower-case letters, digits and single hyphens, not starting or ending with a hyphen';
+export const SLUG_MESSAGE = 'slug must be 1 to 64 lower-case letters, digits and single hyphens, not starting or ending with a hyphen';
 const trimmed = () => Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value));
-/** A query value of decimal digits as a number; anything else (`1e20`, `0x10`, ` 5`) stays a string and fails @IsInt. */
-const decimalInteger = () =>
-  Transform(({ value }: { value: unknown }) => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value));
-const LIMIT_MESSAGE = 'limit must be an integer from 1 to 200';
-const MAX_OFFSET = 1_000_000;
-const OFFSET_MESSAGE = `offset must be an integer from 0 to ${MAX_OFFSET}`;
 
 export class CreateWorkspaceDto {
   @ApiProperty({ maxLength: 200, example: 'Acme Research' })
   @trimmed()
-  @IsString()
-  @IsNotEmpty({ message: 'name must not be empty' })
   @MaxLength(200)
+  @IsNotEmpty({ message: 'name must not be empty' })
+  @IsString()
   name: string;
 
   @ApiPropertyOptional({ maxLength: 64, example: 'acme-research', description: 'Made from the name when not given' })
   @IsOptional()
-  @IsString()
-  @MaxLength(64, { message: SLUG_MESSAGE })
   @Matches(SLUG, { message: SLUG_MESSAGE })
+  @MaxLength(64, { message: SLUG_MESSAGE })
+  @IsString()
   slug?: string;
 
   @ApiPropertyOptional({ maxLength: 2000 })
   @IsOptional()
-  @IsString()
   @MaxLength(2000)
+  @IsString()
   description?: string;
 }
 
@@ -40,23 +37,23 @@ export class UpdateWorkspaceDto {
   @ApiPropertyOptional({ maxLength: 200 })
   @IsOptional()
   @trimmed()
-  @IsString()
-  @IsNotEmpty({ message: 'name must not be empty' })
   @MaxLength(200)
+  @IsNotEmpty({ message: 'name must not be empty' })
+  @IsString()
   name?: string;
 
   @ApiPropertyOptional({ maxLength: 64 })
   @IsOptional()
-  @IsString()
-  @MaxLength(64, { message: SLUG_MESSAGE })
   @Matches(SLUG, { message: SLUG_MESSAGE })
+  @MaxLength(64, { message: SLUG_MESSAGE })
+  @IsString()
   slug?: string;
 
   @ApiPropertyOptional({ maxLength: 2000, nullable: true })
   @IsOptional()
   @ValidateIf((_object, value) => value !== null)
-  @IsString()
   @MaxLength(2000)
+  @IsString()
   description?: string | null;
 
   @ApiPropertyOptional({
@@ -67,24 +64,6 @@ export class UpdateWorkspaceDto {
   @ValidateIf((_object, value) => value !== undefined)
   @IsWorkspaceSettings()
   settings?: Record<string, unknown>;
-}
-
-export class ListWorkspacesQueryDto {
-  @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 })
-  @IsOptional()
-  @decimalInteger()
-  @IsInt({ message: LIMIT_MESSAGE })
-  @Min(1, { message: LIMIT_MESSAGE })
-  @Max(200, { message: LIMIT_MESSAGE })
-  limit?: number;
-
-  @ApiPropertyOptional({ minimum: 0, maximum: MAX_OFFSET, default: 0 })
-  @IsOptional()
-  @decimalInteger()
-  @IsInt({ message: OFFSET_MESSAGE })
-  @Min(0, { message: OFFSET_MESSAGE })
-  @Max(MAX_OFFSET, { message: OFFSET_MESSAGE })
-  offset?: number;
 }
 
 export class ChangeRoleDto {

@@ -4,6 +4,9 @@ import { IsEmail, IsIn, IsNotEmpty, IsOptional, IsString, MaxLength, ValidateBy 
 import { AUDIENCES } from '@app/config';
 import { EMAIL_CHARACTERS_MESSAGE, hasForbiddenEmailCharacters, MAX_PASSWORD_BYTES } from '@app/users';
 
+// class-validator runs a property's checks from the last decorator up and stops at the first
+// that fails: the type check goes last, so a value of the wrong type is told so first.
+
 /** The longest email accepted (RFC 5321's 64 + 1 + 255, rounded as everyone does). */
 const MAX_EMAIL_LENGTH = 320;
 
@@ -26,7 +29,7 @@ const VisibleCharacters = () =>
   });
 
 /** At most `MAX_PASSWORD_BYTES` bytes in UTF-8: anything longer can never match (bcrypt's limit). */
-const LOGIN_PASSWORD_LENGTH_MESSAGE =
+export const LOGIN_PASSWORD_LENGTH_MESSAGE =
   `password must be at most ${MAX_PASSWORD_BYTES} bytes long ` +
   `(${MAX_PASSWORD_BYTES} bytes is bcrypt's limit; non-ASCII characters take several bytes)`;
 const WithinBcryptLimit = () =>
@@ -48,6 +51,7 @@ export class RegisterDto {
   @IsEmail({}, { message: 'email must be a valid email address' })
   @VisibleCharacters()
   @MaxLength(MAX_EMAIL_LENGTH)
+  @IsString()
   email: string;
 
   @ApiProperty({ minLength: 8, description: "8 to 72 bytes (bcrypt's limit); longer passwords are refused, never truncated" })
@@ -56,23 +60,23 @@ export class RegisterDto {
 
   @ApiPropertyOptional({ maxLength: 200 })
   @IsOptional()
-  @IsString()
   @MaxLength(200)
+  @IsString()
   name?: string;
 }
 
 export class LoginDto {
   @ApiProperty({ example: 'ada@example.com', maxLength: MAX_EMAIL_LENGTH })
-  @IsString()
-  @IsNotEmpty()
-  @VisibleCharacters()
   @MaxLength(MAX_EMAIL_LENGTH)
+  @VisibleCharacters()
+  @IsNotEmpty()
+  @IsString()
   email: string;
 
   @ApiProperty({ description: `At most ${MAX_PASSWORD_BYTES} bytes (bcrypt's limit)` })
-  @IsString()
-  @IsNotEmpty()
   @WithinBcryptLimit()
+  @IsNotEmpty()
+  @IsString()
   password: string;
 
   @ApiPropertyOptional({
@@ -90,8 +94,8 @@ export class LoginDto {
 
 export class RefreshDto {
   @ApiProperty()
-  @IsString()
   @IsNotEmpty()
+  @IsString()
   refresh_token: string;
 }
 

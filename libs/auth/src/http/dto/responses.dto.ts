@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { AUDIENCES } from '@app/config';
+import { PageResponse } from '@app/http-api';
 
 /** Re-exported: the auth routes document their errors with it. */
 export { ErrorResponse } from '@app/errors';
@@ -45,4 +46,8 @@ export class SessionResponse {
   @ApiPropertyOptional({ nullable: true, type: String }) ip: string | null;
   @ApiProperty({ enum: AUDIENCES, isArray: true }) audiences: string[];
   @ApiProperty({ description: 'Whether this is the session of the token making the request' }) current: boolean;
+}
+
+export class SessionListResponse extends PageResponse {
+  @ApiProperty({ type: SessionResponse, isArray: true }) items: SessionResponse[];
 }
