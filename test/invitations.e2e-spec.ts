@@ -24,6 +24,13 @@ interface InvitationBody {
   invited_by: string | null;
   created_at: string;
   expires_at: string;
+  /** Only in the 201 that creates it. */
+  token?: string;
+}
+
+/** An invitation as the lists show it: without the secret, which only the 201 gives. */
+function withoutSecret({ token: _token, ...listed }: InvitationBody): InvitationBody {
+  return listed;
 }
 
 async function person(audience?: string): Promise<Person> {
@@ -78,8 +85,11 @@ describe('POST /workspaces/:id/invitations', () => {
       invited_by: admin.id,
       created_at: expect.any(String),
       expires_at: expect.any(String),
+      token: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/),
     });
     expect(Date.parse(body.expires_at) - Date.parse(body.created_at)).toBe(7 * 24 * 3600 * 1000);
+    // The secret is given once, to the inviter: no list shows it.
+    expect(JSON.stringify(await json(await call(admin, 'GET', `/workspaces/${id}/invitations`)))).not.toContain(body.token);
   });
 
   it('gives the same answer whether or not the email is registered', async () => {
@@ -92,7 +102,7 @@ describe('POST /workspaces/:id/invitations', () => {
       answers.push({
         status: response.status,
         headers: [...response.headers.keys()].filter((name) => !['date', 'x-request-id', 'content-length'].includes(name)).sort(),
-        body: { ...body, id: 'id', email: 'email', created_at: 'created', expires_at: 'expires' },
+        body: { ...body, id: 'id', email: 'email', created_at: 'created', expires_at: 'expires', token: 'token' },
         keys: Object.keys(body),
       });
     }
@@ -175,7 +185,7 @@ describe('GET and DELETE /workspaces/:id/invitations', () => {
     const second = await invitation(admin, id, uniqueEmail());
     expect(await pendingIds(owner, id)).toEqual([first.id, second.id]);
     const listed = await json<InvitationBody[]>(await call(admin, 'GET', `/workspaces/${id}/invitations`));
-    expect(listed).toEqual([first, second]);
+    expect(listed).toEqual([withoutSecret(first), withoutSecret(second)]);
     await expectError(await call(member, 'GET', `/workspaces/${id}/invitations`), 403, NOT_A_MEMBER);
     await expectError(await call(outsider, 'GET', `/workspaces/${id}/invitations`), 403, NOT_A_MEMBER);
     await expectError(await call(outsider, 'GET', `/workspaces/${randomUUID()}/invitations`), 403, NOT_A_MEMBER);
@@ -184,11 +194,11 @@ describe('GET and DELETE /workspaces/:id/invitations', () => {
   it('lets an admin revoke: the invitation can no longer be accepted, and is gone from both lists', async () => {
     const { id, owner, admin } = await team();
     const invitee = await person();
-    const { id: invitationId } = await invitation(owner, id, invitee.email, 'admin');
+    const { id: invitationId, token } = await invitation(owner, id, invitee.email, 'admin');
     expect((await call(admin, 'DELETE', `/workspaces/${id}/invitations/${invitationId}`)).status).toBe(204);
     expect(await pendingIds(owner, id)).toEqual([]);
     expect(await myIds(invitee)).toEqual([]);
-    await expectError(await call(invitee, 'POST', `/invitations/${invitationId}/accept`), 404, NOT_FOUND);
+    await expectError(await call(invitee, 'POST', `/invitations/${invitationId}/accept`, { token }), 404, NOT_FOUND);
     expect(await roleIn(id, invitee)).toBeNull();
     await expectError(await call(admin, 'DELETE', `/workspaces/${id}/invitations/${invitationId}`), 404, NOT_FOUND);
   });
@@ -217,19 +227,26 @@ describe('GET /invitations', () => {
     const first = await invitation(a.owner, a.id, invitee.email);
     const second = await invitation(b.admin, b.id, invitee.email);
     await invitation(a.owner, a.id, uniqueEmail('someone-else'));
-    expect(await json(await call(invitee, 'GET', '/invitations'))).toEqual([first, second]);
+    expect(await json(await call(invitee, 'GET', '/invitations'))).toEqual([withoutSecret(first), withoutSecret(second)]);
     expect(second.workspace).toEqual({ id: b.id, name: b.workspace.name, slug: b.workspace.slug });
     expect(await myIds(a.outsider)).toEqual([]);
   });
 
-  it('shows an invitation sent before the invitee registered, which they can then accept', async () => {
+  it('shows an invitation sent before the invitee registered, which they can then accept with its secret, and only with it', async () => {
+    // Gatehouse does not verify emails: whoever registers the invited address sees the
+    // invitation, but joins only with the secret its inviter passed on.
     const { id, owner } = await team();
     const email = uniqueEmail('later');
-    const { id: invitationId } = await invitation(owner, id, email);
+    const { id: invitationId, token } = await invitation(owner, id, email);
     const registered = await registerUser(platform.url, email);
     const invitee = { id: registered.id, email, token: (await login(platform.url, email)).access_token };
     expect(await myIds(invitee)).toEqual([invitationId]);
-    expect((await call(invitee, 'POST', `/invitations/${invitationId}/accept`)).status).toBe(200);
+    await expectError(await call(invitee, 'POST', `/invitations/${invitationId}/accept`, {}), 400, ['token is required']);
+    const guessed = { token: randomUUID() };
+    await expectError(await call(invitee, 'POST', `/invitations/${invitationId}/accept`, guessed), 404, NOT_FOUND);
+    await expectError(await call(invitee, 'POST', `/invitations/${invitationId}/decline`, guessed), 404, NOT_FOUND);
+    expect(await roleIn(id, invitee)).toBeNull();
+    expect((await call(invitee, 'POST', `/invitations/${invitationId}/accept`, { token })).status).toBe(200);
     expect(await roleIn(id, invitee)).toBe('member');
   });
 });
@@ -238,8 +255,8 @@ describe('POST /invitations/:id/accept', () => {
   it('answers 200 with the new membership, once: the invitation is used up', async () => {
     const { id, owner } = await team();
     const invitee = await person();
-    const { id: invitationId } = await invitation(owner, id, invitee.email, 'admin');
-    const response = await call(invitee, 'POST', `/invitations/${invitationId}/accept`);
+    const { id: invitationId, token } = await invitation(owner, id, invitee.email, 'admin');
+    const response = await call(invitee, 'POST', `/invitations/${invitationId}/accept`, { token });
     expect(response.status).toBe(200);
     expect(await json(response)).toEqual({
       workspace_id: id,
@@ -252,28 +269,28 @@ describe('POST /invitations/:id/accept', () => {
     expect(await roleIn(id, invitee)).toBe('admin');
     expect(await myIds(invitee)).toEqual([]);
     expect(await pendingIds(owner, id)).toEqual([]);
-    await expectError(await call(invitee, 'POST', `/invitations/${invitationId}/accept`), 404, NOT_FOUND);
+    await expectError(await call(invitee, 'POST', `/invitations/${invitationId}/accept`, { token }), 404, NOT_FOUND);
   });
 
   it('answers someone it is not addressed to exactly as for an id that does not exist, and keeps it for the invitee', async () => {
     const { id, owner, outsider } = await team();
     const invitee = await person();
-    const { id: invitationId } = await invitation(owner, id, invitee.email, 'owner');
-    const stolen = await call(outsider, 'POST', `/invitations/${invitationId}/accept`);
-    const missing = await call(outsider, 'POST', `/invitations/${randomUUID()}/accept`);
+    const { id: invitationId, token } = await invitation(owner, id, invitee.email, 'owner');
+    const stolen = await call(outsider, 'POST', `/invitations/${invitationId}/accept`, { token });
+    const missing = await call(outsider, 'POST', `/invitations/${randomUUID()}/accept`, { token });
     expect(stolen.status).toBe(missing.status);
     await expectError(stolen, 404, NOT_FOUND);
     await expectError(missing, 404, NOT_FOUND);
-    await expectError(await call(owner, 'POST', `/invitations/${invitationId}/accept`), 404, NOT_FOUND);
+    await expectError(await call(owner, 'POST', `/invitations/${invitationId}/accept`, { token }), 404, NOT_FOUND);
     expect(await roleIn(id, outsider)).toBeNull();
-    expect((await call(invitee, 'POST', `/invitations/${invitationId}/accept`)).status).toBe(200);
+    expect((await call(invitee, 'POST', `/invitations/${invitationId}/accept`, { token })).status).toBe(200);
     expect(await roleIn(id, invitee)).toBe('owner');
   });
 
   it('answers 409 to someone who is already a member, leaving the invitation pending', async () => {
     const { id, owner, member } = await team();
-    const { id: invitationId } = await invitation(owner, id, member.email, 'admin');
-    await expectError(await call(member, 'POST', `/invitations/${invitationId}/accept`), 409, 'User is already a member');
+    const { id: invitationId, token } = await invitation(owner, id, member.email, 'admin');
+    await expectError(await call(member, 'POST', `/invitations/${invitationId}/accept`, { token }), 409, 'User is already a member');
     expect(await roleIn(id, member)).toBe('member');
     expect(await myIds(member)).toEqual([invitationId]);
   });
@@ -281,25 +298,25 @@ describe('POST /invitations/:id/accept', () => {
   it('refuses an expired invitation, which no list shows any more and a new invitation replaces', async () => {
     const { id, owner } = await team();
     const invitee = await person();
-    const { id: invitationId } = await invitation(owner, id, invitee.email);
+    const { id: invitationId, token } = await invitation(owner, id, invitee.email);
     await expireInDatabase(invitationId);
     expect(await myIds(invitee)).toEqual([]);
     expect(await pendingIds(owner, id)).toEqual([]);
-    await expectError(await call(invitee, 'POST', `/invitations/${invitationId}/accept`), 404, NOT_FOUND);
-    await expectError(await call(invitee, 'POST', `/invitations/${invitationId}/decline`), 404, NOT_FOUND);
+    await expectError(await call(invitee, 'POST', `/invitations/${invitationId}/accept`, { token }), 404, NOT_FOUND);
+    await expectError(await call(invitee, 'POST', `/invitations/${invitationId}/decline`, { token }), 404, NOT_FOUND);
     await expectError(await call(owner, 'DELETE', `/workspaces/${id}/invitations/${invitationId}`), 404, NOT_FOUND);
     expect(await roleIn(id, invitee)).toBeNull();
     const renewed = await invitation(owner, id, invitee.email);
-    expect((await call(invitee, 'POST', `/invitations/${renewed.id}/accept`)).status).toBe(200);
+    expect((await call(invitee, 'POST', `/invitations/${renewed.id}/accept`, { token: renewed.token })).status).toBe(200);
   });
 
   it('lets exactly one of two accepts at the same moment through', async () => {
     const { id, owner } = await team();
     const invitee = await person();
-    const { id: invitationId } = await invitation(owner, id, invitee.email);
+    const { id: invitationId, token } = await invitation(owner, id, invitee.email);
     const statuses = await Promise.all([
-      call(invitee, 'POST', `/invitations/${invitationId}/accept`),
-      call(invitee, 'POST', `/invitations/${invitationId}/accept`),
+      call(invitee, 'POST', `/invitations/${invitationId}/accept`, { token }),
+      call(invitee, 'POST', `/invitations/${invitationId}/accept`, { token }),
     ]);
     expect(statuses.map((response) => response.status).sort()).toEqual([200, 404]);
     expect(await roleIn(id, invitee)).toBe('member');
@@ -308,14 +325,14 @@ describe('POST /invitations/:id/accept', () => {
   it('refuses the invitations of a deleted workspace', async () => {
     const { id, owner } = await team();
     const invitee = await person();
-    const { id: invitationId } = await invitation(owner, id, invitee.email);
+    const { id: invitationId, token } = await invitation(owner, id, invitee.email);
     expect((await call(owner, 'DELETE', `/workspaces/${id}`)).status).toBe(204);
     expect(await myIds(invitee)).toEqual([]);
-    await expectError(await call(invitee, 'POST', `/invitations/${invitationId}/accept`), 404, NOT_FOUND);
+    await expectError(await call(invitee, 'POST', `/invitations/${invitationId}/accept`, { token }), 404, NOT_FOUND);
   });
 
   it('answers 400 for a malformed id', async () => {
-    await expectError(await call(await person(), 'POST', '/invitations/nope/accept'), 400, 'id must be a UUID');
+    await expectError(await call(await person(), 'POST', '/invitations/nope/accept', { token: 'x' }), 400, 'id must be a UUID');
   });
 });
 
@@ -323,20 +340,20 @@ describe('POST /invitations/:id/decline', () => {
   it('answers 204; the invitation can then not be accepted and is in no list', async () => {
     const { id, owner } = await team();
     const invitee = await person();
-    const { id: invitationId } = await invitation(owner, id, invitee.email);
-    expect((await call(invitee, 'POST', `/invitations/${invitationId}/decline`)).status).toBe(204);
+    const { id: invitationId, token } = await invitation(owner, id, invitee.email);
+    expect((await call(invitee, 'POST', `/invitations/${invitationId}/decline`, { token })).status).toBe(204);
     expect(await myIds(invitee)).toEqual([]);
     expect(await pendingIds(owner, id)).toEqual([]);
-    await expectError(await call(invitee, 'POST', `/invitations/${invitationId}/accept`), 404, NOT_FOUND);
-    await expectError(await call(invitee, 'POST', `/invitations/${invitationId}/decline`), 404, NOT_FOUND);
+    await expectError(await call(invitee, 'POST', `/invitations/${invitationId}/accept`, { token }), 404, NOT_FOUND);
+    await expectError(await call(invitee, 'POST', `/invitations/${invitationId}/decline`, { token }), 404, NOT_FOUND);
     expect(await roleIn(id, invitee)).toBeNull();
   });
 
   it('answers 404 to someone it is not addressed to, changing nothing', async () => {
     const { id, owner, outsider } = await team();
     const invitee = await person();
-    const { id: invitationId } = await invitation(owner, id, invitee.email);
-    await expectError(await call(outsider, 'POST', `/invitations/${invitationId}/decline`), 404, NOT_FOUND);
+    const { id: invitationId, token } = await invitation(owner, id, invitee.email);
+    await expectError(await call(outsider, 'POST', `/invitations/${invitationId}/decline`, { token }), 404, NOT_FOUND);
     expect(await myIds(invitee)).toEqual([invitationId]);
   });
 });
@@ -345,22 +362,22 @@ describe('audiences', () => {
   it.each([['web'], ['api']])('serves a token narrowed to %s', async (audience) => {
     const { id, owner } = await team();
     const invitee = await person(audience);
-    const { id: invitationId } = await invitation(owner, id, invitee.email);
+    const { id: invitationId, token } = await invitation(owner, id, invitee.email);
     expect((await call(invitee, 'GET', '/invitations')).status).toBe(200);
-    expect((await call(invitee, 'POST', `/invitations/${invitationId}/accept`)).status).toBe(200);
+    expect((await call(invitee, 'POST', `/invitations/${invitationId}/accept`, { token })).status).toBe(200);
   });
 
   it.each([['mcp'], ['a2a']])('refuses a token narrowed to %s on every invitation route', async (audience) => {
     const { id, owner } = await team();
     const agent = await person(audience);
-    const { id: invitationId } = await invitation(owner, id, agent.email);
+    const { id: invitationId, token } = await invitation(owner, id, agent.email);
     const calls = [
       call(agent, 'POST', `/workspaces/${id}/invitations`, { email: uniqueEmail() }),
       call(agent, 'GET', `/workspaces/${id}/invitations`),
       call(agent, 'DELETE', `/workspaces/${id}/invitations/${invitationId}`),
       call(agent, 'GET', '/invitations'),
-      call(agent, 'POST', `/invitations/${invitationId}/accept`),
-      call(agent, 'POST', `/invitations/${invitationId}/decline`),
+      call(agent, 'POST', `/invitations/${invitationId}/accept`, { token }),
+      call(agent, 'POST', `/invitations/${invitationId}/decline`, { token }),
     ];
     for (const response of await Promise.all(calls)) await expectError(response, 403, 'Invalid audience: this route accepts web, api');
     expect(await pendingIds(owner, id)).toEqual([invitationId]);

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { EmailInvalid, type User, UsersRepository, UsersService } from '@app/users';
 import {
   AlreadyMember,
@@ -26,8 +26,8 @@ function someone(): Promise<User> {
 async function team() {
   const [owner, admin] = [await someone(), await someone()];
   const { id } = await workspaces().create(owner.id, { name: `Team ${randomUUID().slice(0, 8)}` });
-  const { id: invitationId } = await invitations().invite(owner.id, id, { email: admin.email, role: 'admin' });
-  await invitations().accept(admin.id, invitationId);
+  const { id: invitationId, token } = await invitations().invite(owner.id, id, { email: admin.email, role: 'admin' });
+  await invitations().accept(admin.id, invitationId, token);
   return { id, owner, admin };
 }
 
@@ -51,8 +51,8 @@ describe('inviting', () => {
   it('lets only an owner invite as admin or owner, and no member invite at all', async () => {
     const { id, owner, admin } = await team();
     const member = await someone();
-    const { id: invitationId } = await invitations().invite(admin.id, id, { email: member.email });
-    await invitations().accept(member.id, invitationId);
+    const { id: invitationId, token } = await invitations().invite(admin.id, id, { email: member.email });
+    await invitations().accept(member.id, invitationId, token);
     for (const role of ['admin', 'owner'] as const) {
       await expectRefusal(
         invitations().invite(admin.id, id, { email: `x-${randomUUID()}@example.com`, role }),
@@ -83,37 +83,51 @@ describe('answering', () => {
   it('refuses a disabled user', async () => {
     const { id, owner } = await team();
     const invitee = await someone();
-    const { id: invitationId } = await invitations().invite(owner.id, id, { email: invitee.email });
+    const { id: invitationId, token } = await invitations().invite(owner.id, id, { email: invitee.email });
     await services.get(UsersRepository).setDisabled(invitee.id, true);
-    await expectRefusal(invitations().accept(invitee.id, invitationId), DisabledUserRefused, 'forbidden');
+    await expectRefusal(invitations().accept(invitee.id, invitationId, token), DisabledUserRefused, 'forbidden');
     expect((await workspaces().members(owner.id, id, 200, 0)).items.map((member) => member.user_id)).not.toContain(invitee.id);
   });
 
   it('refuses a member, leaving the invitation open', async () => {
     const { id, owner, admin } = await team();
-    const { id: invitationId } = await invitations().invite(owner.id, id, { email: admin.email });
-    await expectRefusal(invitations().accept(admin.id, invitationId), AlreadyMember, 'conflict');
+    const { id: invitationId, token } = await invitations().invite(owner.id, id, { email: admin.email });
+    await expectRefusal(invitations().accept(admin.id, invitationId, token), AlreadyMember, 'conflict');
     expect((await invitations().mine(admin.id)).map((invitation) => invitation.id)).toEqual([invitationId]);
   });
 
   it('treats another person’s invitation as one that does not exist', async () => {
     const { id, owner } = await team();
     const [invitee, other] = [await someone(), await someone()];
-    const { id: invitationId } = await invitations().invite(owner.id, id, { email: invitee.email });
-    await expectRefusal(invitations().accept(other.id, invitationId), InvitationNotFound, 'not_found');
-    await expectRefusal(invitations().decline(other.id, invitationId), InvitationNotFound, 'not_found');
-    await expectRefusal(invitations().accept(other.id, randomUUID()), InvitationNotFound, 'not_found');
-    expect(await invitations().accept(invitee.id, invitationId)).toMatchObject({ workspace_id: id, user_id: invitee.id, role: 'member' });
+    const { id: invitationId, token } = await invitations().invite(owner.id, id, { email: invitee.email });
+    await expectRefusal(invitations().accept(other.id, invitationId, token), InvitationNotFound, 'not_found');
+    await expectRefusal(invitations().decline(other.id, invitationId, token), InvitationNotFound, 'not_found');
+    await expectRefusal(invitations().accept(other.id, randomUUID(), token), InvitationNotFound, 'not_found');
+    expect(await invitations().accept(invitee.id, invitationId, token)).toMatchObject({
+      workspace_id: id,
+      user_id: invitee.id,
+      role: 'member',
+    });
+  });
+
+  it('refuses the invited email without the invitation’s secret: registering the address is not enough', async () => {
+    const { id, owner } = await team();
+    const invitee = await someone();
+    const { id: invitationId, token } = await invitations().invite(owner.id, id, { email: invitee.email });
+    const guessed = randomBytes(32).toString('base64url');
+    await expectRefusal(invitations().accept(invitee.id, invitationId, guessed), InvitationNotFound, 'not_found');
+    await expectRefusal(invitations().decline(invitee.id, invitationId, guessed), InvitationNotFound, 'not_found');
+    expect(await invitations().accept(invitee.id, invitationId, token)).toMatchObject({ workspace_id: id, user_id: invitee.id });
   });
 
   it('lets exactly one of two accepts of the same invitation at the same moment succeed', async () => {
     for (let round = 0; round < 5; round++) {
       const { id, owner } = await team();
       const invitee = await someone();
-      const { id: invitationId } = await invitations().invite(owner.id, id, { email: invitee.email });
+      const { id: invitationId, token } = await invitations().invite(owner.id, id, { email: invitee.email });
       const outcomes = await Promise.allSettled([
-        invitations().accept(invitee.id, invitationId),
-        invitations().accept(invitee.id, invitationId),
+        invitations().accept(invitee.id, invitationId, token),
+        invitations().accept(invitee.id, invitationId, token),
       ]);
       expect(outcomes.map((outcome) => outcome.status).sort()).toEqual(['fulfilled', 'rejected']);
       const refusal = outcomes.find((outcome) => outcome.status === 'rejected')!.reason as unknown;

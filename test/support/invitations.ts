@@ -28,8 +28,8 @@ export async function inviteAndAccept(
 ): Promise<Response> {
   const invited = await invite(baseUrl, by, workspaceId, who.email, role);
   if (invited.status !== 201) throw new Error(`invitation failed: ${invited.status} ${await invited.text()}`);
-  const { id } = await json<{ id: string }>(invited);
-  return request(baseUrl, 'POST', `/invitations/${id}/accept`, { token: who.token });
+  const { id, token } = await json<{ id: string; token: string }>(invited);
+  return request(baseUrl, 'POST', `/invitations/${id}/accept`, { token: who.token, body: { token } });
 }
 
 /** The same through InvitationsService (the medium tier): `byUserId` invites, `who` accepts. */
@@ -40,6 +40,6 @@ export async function joinByInvitation(
   who: { id: string; email: string },
   role: Role = 'member',
 ): Promise<MembershipView> {
-  const { id } = await invitations.invite(byUserId, workspaceId, { email: who.email, role });
-  return invitations.accept(who.id, id);
+  const { id, token } = await invitations.invite(byUserId, workspaceId, { email: who.email, role });
+  return invitations.accept(who.id, id, token);
 }

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { createHash, randomBytes } from 'node:crypto';
 import { WorkspacesConfig } from '@app/config';
 import { UsersService, validEmail } from '@app/users';
 import { type Role, ROLE_RANK } from './roles.js';
@@ -27,6 +28,11 @@ export interface InvitationView {
   expires_at: string;
 }
 
+/** A new invitation, with its secret: given once, to the inviter, to pass on to the invitee. */
+export interface CreatedInvitationView extends InvitationView {
+  token: string;
+}
+
 /** The membership an accepted invitation made. */
 export interface MembershipView {
   workspace_id: string;
@@ -39,7 +45,11 @@ export interface MembershipView {
 
 /**
  * Invitations: the only way into a workspace. An admin invites an email (only an owner invites
- * as admin or owner); the user with that email accepts or declines; an invitation expires after
+ * as admin or owner) and is given the invitation's secret, once, to pass on (a link the app
+ * sends); the user with that email accepts or declines with it. Gatehouse does not verify that
+ * a user owns the email they registered with, so the email alone never lets anyone join: whoever
+ * registers an invited address first sees the invitation, but cannot answer it without the
+ * secret. Only its SHA-256 is stored. An invitation expires after
  * INVITATION_EXPIRATION, can be revoked, and is answered once. The answers never depend on whether
  * the email is registered, and someone else's invitation is as unknown as a missing one.
  */
@@ -51,17 +61,24 @@ export class InvitationsService {
     private readonly config: WorkspacesConfig,
   ) {}
 
-  async invite(userId: string, workspaceId: string, input: NewInvitation): Promise<InvitationView> {
+  async invite(userId: string, workspaceId: string, input: NewInvitation): Promise<CreatedInvitationView> {
     const email = validEmail(input.email);
     const role = input.role ?? 'member';
+    const token = randomBytes(32).toString('base64url');
     const invitation = await changeLocked(this.workspaces, workspaceId, async (locked) => {
       const actorRole = await requireRole(locked, userId, 'admin');
       if (role !== 'member') requireOwner(actorRole);
-      const created = await locked.invite({ email, role, invitedBy: userId, expiresInSeconds: this.config.invitationExpiration });
+      const created = await locked.invite({
+        email,
+        tokenHash: hashInvitationToken(token),
+        role,
+        invitedBy: userId,
+        expiresInSeconds: this.config.invitationExpiration,
+      });
       if (created === null) throw new InvitationPending();
       return created;
     });
-    return invitationView(invitation);
+    return { ...invitationView(invitation), token };
   }
 
   /** The workspace's open invitations, for its admins. */
@@ -85,13 +102,13 @@ export class InvitationsService {
     return (await this.workspaces.listOpenInvitationsTo(user.email)).map(invitationView);
   }
 
-  /** Joins the workspace with the invitation's role; the invitation is then used up. */
-  async accept(userId: string, invitationId: string): Promise<MembershipView> {
+  /** Joins the workspace with the invitation's role, given its secret; the invitation is then used up. */
+  async accept(userId: string, invitationId: string, token: string): Promise<MembershipView> {
     const user = await this.users.findById(userId);
     if (user === null) throw new InvitationNotFound();
     // A disabled user's sessions are revoked with it, so this is a belt: nobody joins while disabled.
     if (user.disabled) throw new DisabledUserRefused();
-    const invitation = await this.workspaces.findOpenInvitation(invitationId, user.email);
+    const invitation = await this.workspaces.findOpenInvitation(invitationId, user.email, hashInvitationToken(token));
     if (invitation === null) throw new InvitationNotFound();
     const membership = await changeLocked(
       this.workspaces,
@@ -115,10 +132,16 @@ export class InvitationsService {
     };
   }
 
-  async decline(userId: string, invitationId: string): Promise<void> {
+  async decline(userId: string, invitationId: string, token: string): Promise<void> {
     const user = await this.users.findById(userId);
-    if (user === null || !(await this.workspaces.declineInvitation(invitationId, user.email))) throw new InvitationNotFound();
+    if (user === null || !(await this.workspaces.declineInvitation(invitationId, user.email, hashInvitationToken(token)))) {
+      throw new InvitationNotFound();
+    }
   }
+}
+
+function hashInvitationToken(token: string): Buffer {
+  return createHash('sha256').update(token).digest();
 }
 
 function invitationView(invitation: Invitation): InvitationView {

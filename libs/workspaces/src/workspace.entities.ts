@@ -55,6 +55,10 @@ export class WorkspaceInvitation {
   @Column({ type: 'varchar', length: 320 })
   email: string;
 
+  /** SHA-256 of the invitation's secret (`InvitationsService`). */
+  @Column({ name: 'token_hash', type: 'bytea' })
+  tokenHash: Buffer;
+
   @Column({ type: 'varchar', length: 16 })
   role: Role;
 

@@ -41,6 +41,8 @@ export interface Invitation {
 export interface NewInvitationRow {
   /** Already normalised. */
   email: string;
+  /** SHA-256 of the invitation's secret. */
+  tokenHash: Buffer;
   role: Role;
   invitedBy: string;
   expiresInSeconds: number;
@@ -141,11 +143,12 @@ export class WorkspacesRepository {
     return { items: memberships.map(toMembership), total };
   }
 
-  /** The open invitation `id` addressed to `email` (normalised), or null. */
-  async findOpenInvitation(id: string, email: string): Promise<Invitation | null> {
+  /** The open invitation `id` addressed to `email` (normalised) whose secret hashes to `tokenHash`, or null. */
+  async findOpenInvitation(id: string, email: string, tokenHash: Buffer): Promise<Invitation | null> {
     const row = await openInvitations(this.dataSource.manager)
       .andWhere('invitation.id = :id', { id })
       .andWhere('invitation.email = :email', { email })
+      .andWhere('invitation.tokenHash = :tokenHash', { tokenHash })
       .getOne();
     return row === null ? null : ((await this.withWorkspaces([row]))[0] ?? null);
   }
@@ -170,9 +173,9 @@ export class WorkspacesRepository {
     return this.withWorkspaces(rows);
   }
 
-  /** Marks the open invitation `id` addressed to `email` declined; false when there is none. */
-  async declineInvitation(id: string, email: string): Promise<boolean> {
-    return closeOpenInvitation(this.dataSource.manager, { id, email }, 'declined');
+  /** Marks the open invitation `id` addressed to `email`, with this secret, declined; false when there is none. */
+  async declineInvitation(id: string, email: string, tokenHash: Buffer): Promise<boolean> {
+    return closeOpenInvitation(this.dataSource.manager, { id, email, tokenHash }, 'declined');
   }
 
   /**
@@ -247,7 +250,7 @@ function lockedView(manager: EntityManager, workspace: Workspace): LockedWorkspa
     delete: async () => {
       await manager.getRepository(Workspace).delete({ id: workspaceId });
     },
-    invite: async ({ email, role, invitedBy, expiresInSeconds }) => {
+    invite: async ({ email, tokenHash, role, invitedBy, expiresInSeconds }) => {
       // An expired invitation no longer holds the email's place.
       await invitations
         .createQueryBuilder()
@@ -259,7 +262,7 @@ function lockedView(manager: EntityManager, workspace: Workspace): LockedWorkspa
       const inserted = await invitations
         .createQueryBuilder()
         .insert()
-        .values({ workspaceId, email, role, invitedBy, expiresAt: () => 'now() + make_interval(secs => :expiresInSeconds)' })
+        .values({ workspaceId, email, tokenHash, role, invitedBy, expiresAt: () => 'now() + make_interval(secs => :expiresInSeconds)' })
         .setParameter('expiresInSeconds', expiresInSeconds)
         .execute();
       const id = (inserted.identifiers[0] as { id: string }).id;
@@ -281,7 +284,7 @@ function openInvitations(manager: EntityManager) {
 /** Answers an open invitation, in one statement (so it is answered once); false when there was none. */
 async function closeOpenInvitation(
   manager: EntityManager,
-  which: { id: string; workspaceId?: string; email?: string },
+  which: { id: string; workspaceId?: string; email?: string; tokenHash?: Buffer },
   status: 'accepted' | 'declined' | 'revoked',
 ): Promise<boolean> {
   const update = manager
@@ -292,6 +295,7 @@ async function closeOpenInvitation(
     .where("id = :id AND status = 'pending' AND expires_at > now()", { id: which.id });
   if (which.workspaceId !== undefined) update.andWhere('workspace_id = :workspaceId', { workspaceId: which.workspaceId });
   if (which.email !== undefined) update.andWhere('email = :email', { email: which.email });
+  if (which.tokenHash !== undefined) update.andWhere('token_hash = :tokenHash', { tokenHash: which.tokenHash });
   const result = await update.execute();
   return (result.affected ?? 0) > 0;
 }

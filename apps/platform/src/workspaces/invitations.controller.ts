@@ -4,6 +4,7 @@ import { Audiences, CurrentPrincipal, type Principal, TooManyRequests } from '@a
 import { ApiEndpoint, UuidParam } from '@app/http-api';
 import {
   AlreadyMember,
+  type CreatedInvitationView,
   DisabledUserRefused,
   InvitationNotFound,
   InvitationPending,
@@ -12,8 +13,8 @@ import {
   type MembershipView,
   WorkspaceAccessDenied,
 } from '@app/workspaces';
-import { CreateInvitationDto } from './dto/invitation.dto.js';
-import { InvitationResponse, MembershipResponse } from './dto/workspace-responses.dto.js';
+import { AnswerInvitationDto, CreateInvitationDto } from './dto/invitation.dto.js';
+import { CreatedInvitationResponse, InvitationResponse, MembershipResponse } from './dto/workspace-responses.dto.js';
 import { InvitationRateLimitGuard } from './invitation-rate-limit.guard.js';
 
 const NOT_FOUND = 'Invitation not found: none with this id for the caller, or it was answered, revoked or has expired';
@@ -34,7 +35,9 @@ export class InvitationsController {
   @ApiEndpoint({
     operationId: 'createInvitation',
     summary: 'Invite an email to the workspace (admin; only an owner invites as admin or owner)',
-    description: 'The answer is the same whether or not the email is registered. The invitation expires after INVITATION_EXPIRATION.',
+    description:
+      "The answer is the same whether or not the email is registered. It holds the invitation's secret (`token`), given only here: " +
+      'pass it on to the invitee, who accepts or declines with it. The invitation expires after INVITATION_EXPIRATION.',
     errors: {
       400: [['email is required'], ['email must be a valid email address'], ['role must be one of owner, admin, member']],
       403: WorkspaceAccessDenied,
@@ -43,12 +46,12 @@ export class InvitationsController {
       429: new TooManyRequests(1200).message,
     },
   })
-  @ApiCreatedResponse({ type: InvitationResponse })
+  @ApiCreatedResponse({ type: CreatedInvitationResponse })
   invite(
     @CurrentPrincipal() principal: Principal,
     @UuidParam('id') id: string,
     @Body() body: CreateInvitationDto,
-  ): Promise<InvitationView> {
+  ): Promise<CreatedInvitationView> {
     return this.invitations.invite(principal.userId, id, body);
   }
 
@@ -94,25 +97,29 @@ export class InvitationsController {
   @HttpCode(HttpStatus.OK)
   @ApiEndpoint({
     operationId: 'acceptInvitation',
-    summary: 'Accept an invitation addressed to the caller: join the workspace with its role',
-    description: `${NOT_FOUND}. User is already a member: the invitation stays pending.`,
-    errors: { 403: DisabledUserRefused, 404: InvitationNotFound, 409: AlreadyMember },
+    summary: "Accept an invitation addressed to the caller, with the invitation's secret: join the workspace with its role",
+    description: `${NOT_FOUND}, or the token is not its own. User is already a member: the invitation stays pending.`,
+    errors: { 400: [['token is required']], 403: DisabledUserRefused, 404: InvitationNotFound, 409: AlreadyMember },
   })
   @ApiOkResponse({ type: MembershipResponse })
-  accept(@CurrentPrincipal() principal: Principal, @UuidParam('id') id: string): Promise<MembershipView> {
-    return this.invitations.accept(principal.userId, id);
+  accept(
+    @CurrentPrincipal() principal: Principal,
+    @UuidParam('id') id: string,
+    @Body() body: AnswerInvitationDto,
+  ): Promise<MembershipView> {
+    return this.invitations.accept(principal.userId, id, body.token);
   }
 
   @Post('invitations/:id/decline')
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiEndpoint({
     operationId: 'declineInvitation',
-    summary: 'Decline an invitation addressed to the caller',
-    description: `${NOT_FOUND}.`,
-    errors: { 404: InvitationNotFound },
+    summary: "Decline an invitation addressed to the caller, with the invitation's secret",
+    description: `${NOT_FOUND}, or the token is not its own.`,
+    errors: { 400: [['token is required']], 404: InvitationNotFound },
   })
   @ApiNoContentResponse({ description: 'Declined: it can no longer be accepted' })
-  decline(@CurrentPrincipal() principal: Principal, @UuidParam('id') id: string): Promise<void> {
-    return this.invitations.decline(principal.userId, id);
+  decline(@CurrentPrincipal() principal: Principal, @UuidParam('id') id: string, @Body() body: AnswerInvitationDto): Promise<void> {
+    return this.invitations.decline(principal.userId, id, body.token);
   }
 }

@@ -12,6 +12,9 @@ export class CreateWorkspaceInvitations1763800003000 implements MigrationInterfa
         id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
         workspace_id uuid NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
         email varchar(320) NOT NULL,
+        -- SHA-256 of the invitation's secret, which only the inviter is given (to pass on): accepting
+        -- or declining takes it, so registering the invited email is not enough to join.
+        token_hash bytea NOT NULL,
         role varchar(16) NOT NULL CHECK (role IN ('owner', 'admin', 'member')),
         invited_by uuid REFERENCES users(id) ON DELETE SET NULL,
         status varchar(16) NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'accepted', 'declined', 'revoked', 'expired')),

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsEmail, IsIn, IsOptional, MaxLength } from 'class-validator';
+import { IsEmail, IsIn, IsNotEmpty, IsOptional, IsString, MaxLength } from 'class-validator';
 import { type Role, ROLES } from '@app/workspaces';
 
 export class CreateInvitationDto {
@@ -18,4 +18,13 @@ export class CreateInvitationDto {
   @IsOptional()
   @IsIn(ROLES, { message: 'role must be one of owner, admin, member' })
   role?: Role;
+}
+
+/** Accepting or declining: the invitation's secret, from the 201 its inviter was given. */
+export class AnswerInvitationDto {
+  @ApiProperty({ description: "The invitation's secret (the `token` of the 201 that created it), passed on by the inviter" })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(128)
+  token: string;
 }

@@ -47,6 +47,14 @@ export class InvitationResponse {
   expires_at: string;
 }
 
+export class CreatedInvitationResponse extends InvitationResponse {
+  @ApiProperty({
+    description:
+      "The invitation's secret, given only here: pass it on to the invitee (e.g. in a link), who accepts or declines with it. Registering the invited email is not enough to join.",
+  })
+  token: string;
+}
+
 export class MembershipResponse {
   @ApiProperty({ format: 'uuid' }) workspace_id: string;
   @ApiProperty({ format: 'uuid' }) user_id: string;
