@@ -12,3 +12,27 @@ export function clientAddress(request: FastifyRequest): string {
   if (typeof forwarded === 'string' && isIP(forwarded) !== 0) return forwarded;
   return request.socket.remoteAddress ?? 'unknown';
 }
+
+/**
+ * The key an address is counted under by the rate limits: an IPv4 address as it is (an
+ * IPv4-mapped IPv6 address as its IPv4 form), an IPv6 address by its /64 prefix. One host is
+ * normally given a whole /64, so counting single IPv6 addresses would give an attacker endless
+ * fresh ones: past every per-address limit, up to the per-account ceiling that locks the owner out.
+ */
+export function rateLimitKey(address: string): string {
+  const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(address);
+  if (mapped !== null) return mapped[1];
+  const bare = address.split('%', 1)[0];
+  if (isIP(bare) !== 6) return address;
+  const groupsOf = (part: string) => (part === '' ? [] : part.split(':').flatMap((group) => (group.includes('.') ? ['0', '0'] : [group])));
+  const [head, tail] = bare.split('::');
+  const headGroups = groupsOf(head);
+  const groups =
+    tail === undefined
+      ? headGroups
+      : [...headGroups, ...Array<string>(8 - headGroups.length - groupsOf(tail).length).fill('0'), ...groupsOf(tail)];
+  return `${groups
+    .slice(0, 4)
+    .map((group) => parseInt(group, 16).toString(16))
+    .join(':')}::/64`;
+}

@@ -70,6 +70,15 @@ describe('failed logins per account and address', () => {
     await expect(rateLimits.beginLogin(ACCOUNT, 'B')).resolves.toBeDefined();
   });
 
+  it('count the addresses of one IPv6 /64 as one address (one host has them all), and an IPv4-mapped address as its IPv4 form', async () => {
+    const rateLimits = limits();
+    for (let i = 1; i <= MAX_FAILURES; i++) await fail(rateLimits, `2001:db8:1:2::${i}`);
+    expect(await retryAfter(rateLimits, '2001:db8:1:2:ffff:ffff:ffff:ffff')).toBe(30);
+    await expect(rateLimits.beginLogin(ACCOUNT, '2001:db8:1:3::1')).resolves.toBeDefined();
+    await fail(rateLimits, '203.0.113.9', MAX_FAILURES);
+    expect(await retryAfter(rateLimits, '::ffff:203.0.113.9')).toBe(30);
+  });
+
   it('are forgotten for that address after a successful login, and an abandoned one counts for nothing', async () => {
     const rateLimits = limits();
     await fail(rateLimits, 'A', MAX_FAILURES - 1);

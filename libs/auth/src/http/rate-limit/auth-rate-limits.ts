@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { type RateLimiterAbstract, RateLimiterRes } from 'rate-limiter-flexible';
 import { RateLimitConfig } from '@app/config';
 import { AuthMetrics } from '../../auth-metrics.js';
+import { rateLimitKey } from '../client-address.js';
 import { RateLimiters, toTooManyRequests } from './rate-limiters.js';
 
 export { TooManyRequests } from './rate-limiters.js';
@@ -77,7 +78,7 @@ export class AuthRateLimits {
   /** Counts one request from `address`; 429 over AUTH_RATE_LIMIT per minute. */
   async consumeAddress(address: string): Promise<void> {
     try {
-      await this.perAddress.consume(address);
+      await this.perAddress.consume(rateLimitKey(address));
     } catch (rejection) {
       if (rejection instanceof RateLimiterRes) this.metrics.rateLimitRejected('address');
       throw toTooManyRequests(rejection);
@@ -90,7 +91,7 @@ export class AuthRateLimits {
    */
   async beginLogin(account: string, address: string): Promise<LoginAttempt> {
     const accountKey = hashAccount(account);
-    const pairKey = `${accountKey}:${address}`;
+    const pairKey = `${accountKey}:${rateLimitKey(address)}`;
 
     const accountCount = await count(this.accountFailures, accountKey);
     if (accountCount.over) {
