@@ -156,6 +156,11 @@ describe('deploy/kubernetes', () => {
     expect(result.ok ? [] : result.problems).toEqual([]);
   });
 
+  it('trusts the ingress controller in front for the client address, so clients do not share one rate limit', () => {
+    const result = loadGatehouseConfig({ TRUST_PROXY: env.TRUST_PROXY?.value, PLATFORM_ENV: 'dev' });
+    expect(result.ok && result.config.http.trustProxy).toBeTruthy();
+  });
+
   it('points REDIS_URL of the replicas at the Redis Service of the manifests', () => {
     const url = new URL(env.REDIS_URL.value);
     const redisService = named('Service', url.hostname);
