@@ -18,7 +18,13 @@ export const MIN_SECRET_BYTES = 32;
 // Values are shown as JSON, so "30d" is quoted but 0 is not; the secret only by its length.
 // (Joi's typings leave out the `functions` option of templates.)
 const TEMPLATE_FUNCTIONS = {
-  functions: { json: (value: unknown) => JSON.stringify(value), bytes: (value: string) => Buffer.byteLength(value, 'utf8') },
+  functions: {
+    json: (value: unknown) => JSON.stringify(value),
+    bytes: (value: string) => Buffer.byteLength(value, 'utf8'),
+    // A URL as JSON with the password of its user information masked: a mistyped DATABASE_URL
+    // must not put the database password on stderr or in the logs.
+    url: (value: unknown) => JSON.stringify(String(value).replace(/^([^:/@]*:\/\/[^:/@]*:)[^@]*@/, '$1***@')),
+  },
 } as Joi.ReferenceOptions;
 
 /** How Gatehouse words the errors of Joi's own rules; a setting adds the problems of its custom rules. */
@@ -32,8 +38,8 @@ const PROBLEMS: Readonly<Record<string, string>> = {
   'boolean.base': '{{json(#value)}} is not a boolean',
   'string.base': '{{json(#value)}} is not a string',
   'string.empty': 'is empty',
-  'string.uri': '{{json(#value)}} is not a valid URL of the right kind',
-  'string.uriCustomScheme': '{{json(#value)}} is not a valid URL of the right kind',
+  'string.uri': '{{url(#value)}} is not a valid URL of the right kind',
+  'string.uriCustomScheme': '{{url(#value)}} is not a valid URL of the right kind',
   'any.only': '{{json(#value)}} is not allowed',
 };
 

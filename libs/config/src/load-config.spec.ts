@@ -440,6 +440,18 @@ describe('other settings', () => {
       'DATABASE_URL: "mysql://db/x" is not a valid URL of the right kind; allowed: a postgres:// or postgresql:// URL, or unset for the embedded PostgreSQL',
     ],
     [
+      'DATABASE_URL',
+      'postgress://gatehouse:s3cret-Pa55@db:5432/gatehouse',
+      DEV,
+      'DATABASE_URL: "postgress://gatehouse:***@db:5432/gatehouse" is not a valid URL of the right kind; allowed: a postgres:// or postgresql:// URL, or unset for the embedded PostgreSQL',
+    ],
+    [
+      'REDIS_URL',
+      'http://:redis-pa55@cache:6379',
+      DEV,
+      'REDIS_URL: "http://:***@cache:6379" is not a valid URL of the right kind; allowed: a redis:// or rediss:// URL, or unset for in-process counters',
+    ],
+    [
       'REDIS_URL',
       'http://cache',
       DEV,
