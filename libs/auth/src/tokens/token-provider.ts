@@ -90,9 +90,9 @@ export class TokenProvider implements OnModuleInit {
    * began (`sessionEnded` tells when that time has come).
    */
   issueRefreshToken(subject: TokenSubject, authTime = Math.floor(Date.now() / 1000)): IssuedToken {
-    if (this.sessionEnded(authTime)) throw new Error('The session has reached SESSION_MAX_LIFETIME');
     const now = Math.floor(Date.now() / 1000);
-    const lifetime = Math.min(this.security.refreshTokenExpiration, authTime + this.security.sessionMaxLifetime - now);
+    // At least a second: the caller checked `sessionEnded`, and the clock may have ticked since.
+    const lifetime = Math.max(1, Math.min(this.security.refreshTokenExpiration, authTime + this.security.sessionMaxLifetime - now));
     return this.issue(subject, REFRESH_TOKEN_TYPE, lifetime, { auth_time: authTime });
   }
 
