@@ -9,6 +9,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const PREFIX = 'gatehouse-test-run-';
+/**
+ * What Node itself keeps in TMPDIR, not a test: from Node 22 on, tools that enable the module
+ * compile cache (TypeScript's tsc, run by the image test's build stage) write `node-compile-cache`
+ * there. Removed with the area, never counted as a test's leftover.
+ */
+const NODE_OWN_ENTRIES = new Set(['node-compile-cache']);
 
 /** @type {{ users: number, root?: string, tmp?: string, previousTmpdir?: string }} */
 const state = (globalThis.__gatehouseScratchArea ??= { users: 0 });
@@ -39,7 +45,7 @@ export function openScratchArea() {
  */
 export function closeScratchArea() {
   if (--state.users > 0) return;
-  const left = existsSync(state.tmp) ? readdirSync(state.tmp) : [];
+  const left = existsSync(state.tmp) ? readdirSync(state.tmp).filter((entry) => !NODE_OWN_ENTRIES.has(entry)) : [];
   removeArea();
   process.removeListener('exit', removeArea);
   if (left.length > 0) {
