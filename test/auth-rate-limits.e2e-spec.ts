@@ -6,7 +6,8 @@ import { startTestPlatform } from './support/platform.js';
 import { expectError } from './support/responses.js';
 
 /** A client address of its own (IPv6 documentation range), so no two tests, nor runs sharing Redis, share a counter. */
-const address = () => `2001:db8::${randomBytes(2).toString('hex')}:${randomBytes(2).toString('hex')}:${randomBytes(2).toString('hex')}`;
+/** A client address of its own: IPv6 clients are counted by their /64, so each gets a /64 of its own. */
+const address = () => `2001:db8:${randomBytes(2).toString('hex')}:${randomBytes(2).toString('hex')}::${randomBytes(2).toString('hex')}`;
 
 async function expectTooManyRequests(response: Response, maxSeconds: number): Promise<void> {
   const retryAfter = Number(response.headers.get('retry-after'));
