@@ -92,6 +92,7 @@ describe('gatehouse config security show', () => {
       issuer: 'gatehouse-prod',
       access_token_expiration: { seconds: 3600, human: '1 hour' },
       refresh_token_expiration: { seconds: 15_552_000, human: '180 days' },
+      exchange_token_expiration: { seconds: 3600, human: '1 hour' },
       audiences: ['web', 'api'],
       secret: { source: 'environment', fingerprint: expect.stringMatching(/^sha256:[0-9a-f]{16}$/) },
     });
@@ -115,6 +116,7 @@ describe('gatehouse config security show', () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^Environment: +production \(PLATFORM_ENV unset\)$/m);
     expect(result.stdout).toMatch(/^Access tokens: +2592000 s \(30 days\)$/m);
+    expect(result.stdout).toMatch(/^Token exchange: +3600 s at most \(1 hour\)$/m);
     expect(result.stdout).toMatch(/^Secret: +built-in development default, fingerprint sha256:[0-9a-f]{16}$/m);
     expect(result.stdout).toContain('Token issuance is disabled');
   });

@@ -158,6 +158,8 @@ function settingsSchema(isDevelopment: boolean): Joi.ObjectSchema {
         ),
       }),
     JWT_REFRESH_TOKEN_EXPIRATION: setting(integer().min(1).default(15_552_000), 'an integer number of seconds greater than 0'),
+    // Tokens made by token exchange (SPEC section 6): minutes for an agent, not the login's days.
+    JWT_EXCHANGE_TOKEN_EXPIRATION: setting(integer().min(1).max(MAX_ACCESS_TOKEN_EXPIRATION).default(3600), accessRange),
     JWT_AUDIENCES: setting(audienceList.default([...AUDIENCES]), `a non-empty comma-separated list of ${AUDIENCES.join(', ')}`, {
       'audiences.emptyEntry': 'has an empty entry',
       'audiences.unknown': '"{{#audience}}" is not a known audience',

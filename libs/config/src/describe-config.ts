@@ -7,6 +7,7 @@ export interface SecuritySummary {
   issuer: string;
   access_token_expiration: { seconds: number; human: string };
   refresh_token_expiration: { seconds: number; human: string };
+  exchange_token_expiration: { seconds: number; human: string };
   audiences: string[];
   secret: { source: string; fingerprint: string };
 }
@@ -18,6 +19,7 @@ export function summariseSecurity(security: SecurityConfig): SecuritySummary {
     issuer: security.issuer,
     access_token_expiration: { seconds: security.accessTokenExpiration, human: humanDuration(security.accessTokenExpiration) },
     refresh_token_expiration: { seconds: security.refreshTokenExpiration, human: humanDuration(security.refreshTokenExpiration) },
+    exchange_token_expiration: { seconds: security.exchangeTokenExpiration, human: humanDuration(security.exchangeTokenExpiration) },
     audiences: [...security.audiences],
     secret: { source: security.secretSource, fingerprint: `sha256:${security.secretFingerprint}` },
   };

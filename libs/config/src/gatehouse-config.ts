@@ -22,6 +22,8 @@ export abstract class SecurityConfig {
   readonly issuer: string;
   readonly accessTokenExpiration: number;
   readonly refreshTokenExpiration: number;
+  /** Token exchange (RFC 8693): an exchanged token lives at most this long, and never past its subject token. */
+  readonly exchangeTokenExpiration: number;
   readonly audiences: readonly Audience[];
   readonly signingKey: KeyObject;
   readonly secretSource: SecretSource;

@@ -152,6 +152,19 @@ describe('JWT_REFRESH_TOKEN_EXPIRATION', () => {
   });
 });
 
+describe('JWT_EXCHANGE_TOKEN_EXPIRATION', () => {
+  it('defaults to one hour', () => {
+    expect(load(DEV).security.exchangeTokenExpiration).toBe(3600);
+  });
+  it.each([['1'], ['300'], ['31536000']])('accepts %s', (value) => {
+    expect(load({ ...DEV, JWT_EXCHANGE_TOKEN_EXPIRATION: value }).security.exchangeTokenExpiration).toBe(Number(value));
+  });
+  it.each([['0'], ['31536001'], ['1h']])('rejects %s, naming the range', (value) => {
+    const [line] = problemsOf({ ...DEV, JWT_EXCHANGE_TOKEN_EXPIRATION: value });
+    expect(line).toMatch(/^JWT_EXCHANGE_TOKEN_EXPIRATION: .*; allowed: an integer number of seconds from 1 to 31536000 \(1 year\)$/);
+  });
+});
+
 describe('JWT_ISSUER', () => {
   it('trims whitespace', () => {
     expect(load({ ...PROD, JWT_ISSUER: '  gatehouse-prod ' }).security.issuer).toBe('gatehouse-prod');

@@ -94,6 +94,7 @@ function validate(env: Environment, envFile: string | undefined, fromFile: Reado
     issuer: valid.JWT_ISSUER,
     accessTokenExpiration: valid.JWT_ACCESS_TOKEN_EXPIRATION,
     refreshTokenExpiration: valid.JWT_REFRESH_TOKEN_EXPIRATION,
+    exchangeTokenExpiration: valid.JWT_EXCHANGE_TOKEN_EXPIRATION,
     audiences: valid.JWT_AUDIENCES,
     signingKey: createSecretKey(Buffer.from(secret, 'utf8')),
     secretSource: usesDefaultSecret ? 'default' : secretSource,
@@ -139,6 +140,7 @@ interface ValidSettings {
   JWT_ISSUER: string;
   JWT_ACCESS_TOKEN_EXPIRATION: number;
   JWT_REFRESH_TOKEN_EXPIRATION: number;
+  JWT_EXCHANGE_TOKEN_EXPIRATION: number;
   JWT_AUDIENCES: Audience[];
   REFRESH_GRACE_SECONDS: number;
   SESSION_MAX_LIFETIME: number;

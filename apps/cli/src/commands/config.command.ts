@@ -47,6 +47,7 @@ export function registerConfigCommands(program: Command): void {
         ['Issuer', summary.issuer],
         ['Access tokens', `${summary.access_token_expiration.seconds} s (${summary.access_token_expiration.human})`],
         ['Refresh tokens', `${summary.refresh_token_expiration.seconds} s (${summary.refresh_token_expiration.human})`],
+        ['Token exchange', `${summary.exchange_token_expiration.seconds} s at most (${summary.exchange_token_expiration.human})`],
         ['Audiences', summary.audiences.join(', ')],
         ['Secret', `${SECRET_SOURCES[summary.secret.source]}, fingerprint ${summary.secret.fingerprint}`],
       ];
