@@ -5,7 +5,7 @@ import { MetricsRegistry } from '@app/metrics';
 export type LoginResult =
   'success' | 'invalid_credentials' | 'locked' | 'invalid_audience' | 'issuance_refused' | 'busy' | 'abandoned' | 'error';
 /** Why a request's access token was refused (the metric's `reason` label). */
-export type TokenRefusal = 'missing' | 'format' | 'duplicate' | 'invalid' | 'expired' | 'issuer' | 'revoked' | 'audience';
+export type TokenRefusal = 'missing' | 'format' | 'duplicate' | 'invalid' | 'expired' | 'issuer' | 'revoked' | 'audience' | 'client';
 /** `address`: AUTH_RATE_LIMIT; `account_address`: LOGIN_MAX_FAILURES of one address; `account`: the per-account ceiling; `invitation`: INVITATION_RATE_LIMIT. */
 export type RateLimit = 'address' | 'account_address' | 'account' | 'invitation';
 
@@ -50,7 +50,7 @@ export class AuthMetrics {
       labelNames: ['limit'],
       registers,
     });
-    for (const reason of ['missing', 'format', 'duplicate', 'invalid', 'expired', 'issuer', 'revoked', 'audience'] as const) {
+    for (const reason of ['missing', 'format', 'duplicate', 'invalid', 'expired', 'issuer', 'revoked', 'audience', 'client'] as const) {
       this.rejectionChildren.set(reason, this.rejections.labels(reason));
     }
     // Every series is exported from the start, at zero, so alerts and rates see it.

@@ -50,6 +50,8 @@ export const BEARER_CHALLENGES: Readonly<Record<RouteIndependentRefusal, Prepare
   expired: challenge('Token expired', 'invalid_token'),
   issuer: challenge('Invalid issuer', 'invalid_token'),
   revoked: challenge('Token revoked', 'invalid_token'),
+  // A client's own token (client credentials) on a route that acts for a user.
+  client: challenge("A client's own token cannot be used here: this route acts for a user", 'insufficient_scope'),
 };
 
 /**

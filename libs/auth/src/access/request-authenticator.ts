@@ -4,17 +4,18 @@ import { AuthMetrics, type TokenRefusal } from '../auth-metrics.js';
 import { RevokedSessions } from '../revocation/revoked-sessions.js';
 import { AccessTokenVerifier } from '../tokens/access-token-verifier.js';
 import type { TokenClaims, TokenRejection } from '../tokens/token-claims.js';
-import type { AuthenticatedRequest, Principal } from './principal.js';
+import type { Audience } from '@app/config';
+import { type AnyPrincipal, principalOf } from './principal.js';
 import type { RouteAccess } from './route-access-table.js';
 
 const BEARER = /^Bearer +([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*)$/i;
 
 /** The decision on one request: let through (with its principal, when a token was verified), or refused and why. */
-export type AccessDecision = { allowed: true; principal?: Principal } | { allowed: false; refusal: TokenRefusal };
+export type AccessDecision = { allowed: true; principal?: AnyPrincipal } | { allowed: false; refusal: TokenRefusal };
 
 const ALLOWED: AccessDecision = { allowed: true };
 const REFUSED = Object.fromEntries(
-  (['missing', 'format', 'duplicate', 'invalid', 'expired', 'issuer', 'revoked', 'audience'] as const).map((refusal) => [
+  (['missing', 'format', 'duplicate', 'invalid', 'expired', 'issuer', 'revoked', 'audience', 'client'] as const).map((refusal) => [
     refusal,
     { allowed: false, refusal },
   ]),
@@ -63,10 +64,12 @@ export class RequestAuthenticator {
   ): AccessDecision {
     if (typeof claims === 'string') return this.refuse(request, claims);
     if (this.revoked.isRevoked(claims.sid)) return this.refuse(request, 'revoked');
-    const audiences = claims.aud.filter((audience) => access.audiences.has(audience));
+    // Resource URIs in `aud` never match: routes are reached by surface.
+    const audiences = claims.aud.filter((audience): audience is Audience => access.audiences.has(audience as Audience));
     if (audiences.length === 0) return this.refuse(request, 'audience');
-    const principal: Principal = { userId: claims.sub, sessionId: claims.sid, audiences, claims };
-    (request as AuthenticatedRequest).principal = principal;
+    const principal = principalOf(claims, audiences);
+    if (principal.kind === 'client' && !access.clients) return this.refuse(request, 'client');
+    (request as FastifyRequest & { principal: AnyPrincipal }).principal = principal;
     return this.record(request, { allowed: true, principal });
   }
 

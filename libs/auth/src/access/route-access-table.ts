@@ -3,7 +3,7 @@ import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants.js';
 import { FASTIFY_ROUTE_CONFIG_METADATA } from '@nestjs/platform-fastify/constants.js';
 import type { Audience } from '@app/config';
 import { audienceChallenge, type PreparedResponse } from './bearer-challenges.js';
-import { PUBLIC_ROUTE, ROUTE_AUDIENCES } from './route-access.decorators.js';
+import { PUBLIC_ROUTE, ROUTE_ACCEPTS_CLIENTS, ROUTE_AUDIENCES } from './route-access.decorators.js';
 
 /**
  * What a route accepts: anyone, or a token carrying one of these audiences (the served ones);
@@ -15,6 +15,8 @@ export type RouteAccess =
       readonly public: false;
       readonly audiences: ReadonlySet<Audience>;
       readonly declared: readonly Audience[];
+      /** Whether a client's own token (`sub` = `client:<id>`) may reach the route; otherwise only a user's. */
+      readonly clients: boolean;
       readonly audienceRefusal: PreparedResponse;
     };
 
@@ -35,12 +37,14 @@ type RouteHandler = (...args: never[]) => unknown;
 interface Declaration {
   isPublic: boolean;
   audiences: Audience[] | undefined;
+  clients: boolean;
 }
 
 function declarationOf(target: object): Declaration {
   return {
     isPublic: Reflect.getMetadata(PUBLIC_ROUTE, target) === true,
     audiences: Reflect.getMetadata(ROUTE_AUDIENCES, target) as Audience[] | undefined,
+    clients: Reflect.getMetadata(ROUTE_ACCEPTS_CLIENTS, target) === true,
   };
 }
 
@@ -99,6 +103,7 @@ export class RouteAccessTable {
           public: false,
           audiences: new Set(accepted),
           declared: declaration.audiences!,
+          clients: declaration.clients,
           audienceRefusal: refusalFor(accepted),
         });
       }

@@ -13,24 +13,33 @@ export const BEARER_SCHEME = 'bearer';
 /** The route needs no token. */
 export const Public = () => SetMetadata(PUBLIC_ROUTE, true);
 
-/** The token refusals of every guarded route, by status, worded as they are answered. */
+export const ROUTE_ACCEPTS_CLIENTS = 'gatehouse:clients';
+
+/** The token refusals of every guarded route, by status, worded as they are answered (the client refusal is per route). */
 const TOKEN_REFUSALS: Record<number, string[]> = {};
-for (const { status, message } of Object.values(BEARER_CHALLENGES)) (TOKEN_REFUSALS[status] ??= []).push(message);
+for (const [refusal, { status, message }] of Object.entries(BEARER_CHALLENGES)) {
+  if (refusal !== 'client') (TOKEN_REFUSALS[status] ??= []).push(message);
+}
 
 /**
  * The route needs an access token carrying one of these audiences (and the deployment must
- * serve it). Sets the guard's metadata, the OpenAPI security annotation and the refusals the
- * guard answers together, so the document cannot drift from what the guard enforces.
+ * serve it), acting for a user: a client's own token is refused. Sets the guard's metadata, the
+ * OpenAPI security annotation and the refusals the guard answers together, so the document
+ * cannot drift from what the guard enforces.
  */
-export const Audiences =
-  (...audiences: Audience[]): MethodDecorator & ClassDecorator =>
+export const Audiences = (...audiences: Audience[]): MethodDecorator & ClassDecorator => declareAccess(audiences, false);
+
+const declareAccess =
+  (audiences: Audience[], clients: boolean): MethodDecorator & ClassDecorator =>
   (target: object, key?: string | symbol, descriptor?: PropertyDescriptor) => {
     const declared = applyDecorators(
       SetMetadata(ROUTE_AUDIENCES, audiences),
+      SetMetadata(ROUTE_ACCEPTS_CLIENTS, clients),
       ApiBearerAuth(BEARER_SCHEME),
       ApiExtension('x-audiences', audiences),
     );
-    const refusals = ApiErrors({ ...TOKEN_REFUSALS, 403: invalidAudienceMessage(audiences) });
+    const forbidden = invalidAudienceMessage(audiences);
+    const refusals = ApiErrors({ ...TOKEN_REFUSALS, 403: clients ? forbidden : [forbidden, BEARER_CHALLENGES.client.message] });
     if (descriptor !== undefined) {
       declared(target, key, descriptor);
       refusals(target, key!, descriptor);
@@ -50,5 +59,9 @@ export const Audiences =
     }
   };
 
-/** Any audience the deployment serves (the `/auth` routes that need a token). */
-export const AnyAudience = () => Audiences(...AUDIENCES);
+/**
+ * Any audience the deployment serves (the `/auth` routes that need a token). With `clients`, a
+ * client's own token (`sub` = `client:<id>`, client credentials) is accepted too, and the
+ * handler's principal is `AnyPrincipal`.
+ */
+export const AnyAudience = ({ clients = false }: { clients?: boolean } = {}) => declareAccess([...AUDIENCES], clients);

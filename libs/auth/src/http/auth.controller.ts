@@ -16,7 +16,7 @@ import {
 import { type ClientInfo, AuthService, INVALID_CREDENTIALS, InvalidAudience, RegistrationClosed, type TokenPair } from './auth.service.js';
 import { LOGIN_PASSWORD_LENGTH_MESSAGE, LoginDto, LogoutQueryDto, RefreshDto, RegisterDto } from './dto/auth.dto.js';
 import { ClaimsResponse, SessionListResponse, TokenPairResponse, UserEnvelope } from './dto/responses.dto.js';
-import { CurrentPrincipal, type Principal } from '../access/principal.js';
+import { type AnyPrincipal, CurrentPrincipal, type Principal } from '../access/principal.js';
 import { AudienceInsufficient, invalidAudienceMessage } from '../access/bearer-challenges.js';
 import { AnyAudience, Audiences, Public } from '../access/route-access.decorators.js';
 import { NoStore } from './no-store.decorator.js';
@@ -155,10 +155,10 @@ export class AuthController {
 
   /** The verified claims of the presented access token; answered without touching the database. */
   @Get('claims')
-  @AnyAudience()
-  @ApiEndpoint({ operationId: 'getTokenClaims', summary: "The presented access token's verified claims" })
+  @AnyAudience({ clients: true })
+  @ApiEndpoint({ operationId: 'getTokenClaims', summary: "The presented access token's verified claims (a user's or a client's own)" })
   @ApiOkResponse({ type: ClaimsResponse })
-  claims(@CurrentPrincipal() principal: Principal): Readonly<TokenClaims> {
+  claims(@CurrentPrincipal() principal: AnyPrincipal): Readonly<TokenClaims> {
     return principal.claims;
   }
 

@@ -18,7 +18,7 @@ import { AuthRateLimits, type LoginAttempt, TooManyRequests } from './rate-limit
 import { SessionsRepository } from '../sessions/sessions.repository.js';
 import { SessionsService } from '../sessions/sessions.service.js';
 import { SuccessorSeal } from '../sessions/successor-seal.js';
-import type { TokenClaims } from '../tokens/token-claims.js';
+import { isSurface, type TokenClaims } from '../tokens/token-claims.js';
 import { TokenProvider } from '../tokens/token-provider.js';
 
 export interface ClientInfo {
@@ -176,7 +176,7 @@ export class AuthService implements OnModuleInit {
       throw new CredentialsRefused(claims === 'expired' ? 'Refresh token expired' : 'Invalid refresh token');
     }
     this.tokens.assertCanIssue();
-    const audiences = claims.aud.filter((audience) => this.security.audiences.includes(audience));
+    const audiences = claims.aud.filter((audience): audience is Audience => isSurface(audience) && this.security.audiences.includes(audience));
     if (audiences.length === 0) throw new CredentialsRefused('Invalid refresh token');
     // Refresh tokens issued before sessions had an absolute lifetime carry no auth_time: their own iat stands in.
     const authTime = claims.auth_time ?? claims.iat;

@@ -30,6 +30,18 @@ export interface TokenSubject {
   audiences: readonly Audience[];
 }
 
+/**
+ * What an access token beyond a login's carries (SPEC section 6): a client's own token
+ * (`sub` = `client:<id>`) or one made by token exchange. `audience`: the surfaces, then the
+ * resource URIs.
+ */
+export interface AccessGrant {
+  sub: string;
+  sessionId: string;
+  audience: readonly string[];
+  claims: Pick<TokenClaims, 'scope' | 'client_id' | 'workspace_id' | 'workspace_role' | 'act'>;
+}
+
 export interface IssuedToken {
   token: string;
   /** Lifetime in seconds. */
@@ -84,6 +96,12 @@ export class TokenProvider implements OnModuleInit {
     return this.issue(subject, ACCESS_TOKEN_TYPE, this.security.accessTokenExpiration);
   }
 
+  /** An access token for a grant of the OAuth endpoints, living `lifetime` seconds (the caller bounds it). */
+  issueGrantedAccessToken(grant: AccessGrant, lifetime: number): IssuedToken {
+    const defined = Object.fromEntries(Object.entries(grant.claims).filter(([, value]) => value !== undefined));
+    return this.issue({ userId: grant.sub, sessionId: grant.sessionId, audiences: grant.audience }, ACCESS_TOKEN_TYPE, lifetime, defined);
+  }
+
   /**
    * A refresh token of a session that began at `authTime` (seconds; now for a login). It lives
    * `JWT_REFRESH_TOKEN_EXPIRATION`, but never past `SESSION_MAX_LIFETIME` after the session
@@ -129,7 +147,12 @@ export class TokenProvider implements OnModuleInit {
     });
   }
 
-  private issue(subject: TokenSubject, type: string, lifetime: number, extra: Partial<TokenClaims> = {}): IssuedToken {
+  private issue(
+    subject: Omit<TokenSubject, 'audiences'> & { audiences: readonly string[] },
+    type: string,
+    lifetime: number,
+    extra: Partial<TokenClaims> = {},
+  ): IssuedToken {
     this.assertCanIssue();
     const now = Math.floor(Date.now() / 1000);
     const claims: TokenClaims = {
