@@ -4,6 +4,9 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { MetricsModule } from '@app/metrics';
 import { UsersModule } from '@app/users';
 import { AuthMetrics } from './auth-metrics.js';
+import { OAuthClient } from './clients/client.entity.js';
+import { ClientsRepository } from './clients/clients.repository.js';
+import { ClientsService } from './clients/clients.service.js';
 import { RevokedSessions } from './revocation/revoked-sessions.js';
 import { Session } from './sessions/session.entity.js';
 import { SessionsRepository } from './sessions/sessions.repository.js';
@@ -13,14 +16,14 @@ import { SigningKeys, SigningKeysModule } from './tokens/signing-keys.js';
 import { TokenProvider } from './tokens/token-provider.js';
 
 /**
- * Tokens, sessions and revocation: what the CLI loads (`gatehouse user disable`) without an
+ * Tokens, sessions, service clients and revocation: what the CLI loads (`gatehouse user disable`) without an
  * HTTP server, a LISTEN connection, Redis or bcrypt workers.
  */
 @Module({
   imports: [
     UsersModule,
     MetricsModule,
-    TypeOrmModule.forFeature([Session]),
+    TypeOrmModule.forFeature([Session, OAuthClient]),
     JwtModule.registerAsync({
       imports: [SigningKeysModule],
       inject: [SigningKeys],
@@ -28,7 +31,25 @@ import { TokenProvider } from './tokens/token-provider.js';
     }),
     SigningKeysModule,
   ],
-  providers: [AuthMetrics, TokenProvider, RevokedSessions, SessionsRepository, SessionsService, SuccessorSeal],
-  exports: [AuthMetrics, TokenProvider, RevokedSessions, SessionsRepository, SessionsService, SuccessorSeal],
+  providers: [
+    AuthMetrics,
+    TokenProvider,
+    RevokedSessions,
+    SessionsRepository,
+    SessionsService,
+    SuccessorSeal,
+    ClientsRepository,
+    ClientsService,
+  ],
+  exports: [
+    AuthMetrics,
+    TokenProvider,
+    RevokedSessions,
+    SessionsRepository,
+    SessionsService,
+    SuccessorSeal,
+    ClientsRepository,
+    ClientsService,
+  ],
 })
 export class AuthCoreModule {}

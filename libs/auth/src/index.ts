@@ -17,3 +17,6 @@ export * from './tokens/access-token-verifier.js';
 export * from './tokens/token-claims.js';
 export * from './tokens/token-provider.js';
 export * from './http/auth.service.js';
+export * from './clients/client.entity.js';
+export * from './clients/clients.repository.js';
+export * from './clients/clients.service.js';

@@ -1,5 +1,6 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { DatabaseNotifications } from '@app/database';
+import { ClientsRepository } from '../clients/clients.repository.js';
 import { SessionsRepository } from '../sessions/sessions.repository.js';
 import { parseAnnouncement, REVOCATION_CHANNEL } from './revocation-channel.js';
 import { RevokedSessions } from './revoked-sessions.js';
@@ -11,8 +12,8 @@ const RECONCILE_OVERLAP_MS = 60_000;
 
 /**
  * Keeps `RevokedSessions` in step with every instance's revocations: NOTIFY as they commit,
- * a periodic reconciliation with the `sessions` table (through its repository), and one more
- * after each reconnection of the listener. Served from memory while the database is down.
+ * a periodic reconciliation with the `sessions` table and the clients' revoked sessions (through
+ * their repositories), and one more after each reconnection of the listener. Served from memory while the database is down.
  */
 @Injectable()
 export class RevocationSync implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -23,6 +24,7 @@ export class RevocationSync implements OnApplicationBootstrap, OnApplicationShut
   constructor(
     private readonly revoked: RevokedSessions,
     private readonly sessions: SessionsRepository,
+    private readonly clients: ClientsRepository,
     private readonly notifications: DatabaseNotifications,
   ) {}
 
@@ -45,9 +47,10 @@ export class RevocationSync implements OnApplicationBootstrap, OnApplicationShut
   private async reconcile(sinceMs: number): Promise<void> {
     const startedAt = Date.now();
     try {
-      for (const row of await this.sessions.revokedSince(new Date(sinceMs))) {
-        this.revoked.markRevoked([row.id], row.revokedAt.getTime());
-      }
+      const since = new Date(sinceMs);
+      // Users' sessions, and clients' (the sid of a client's own tokens).
+      const [sessions, clientSessions] = await Promise.all([this.sessions.revokedSince(since), this.clients.revokedSince(since)]);
+      for (const row of [...sessions, ...clientSessions]) this.revoked.markRevoked([row.id], row.revokedAt.getTime());
       this.reconciledUpTo = startedAt;
     } catch (error) {
       this.logger.warn(`Could not reconcile revoked sessions (serving from memory): ${(error as Error).message}`);
