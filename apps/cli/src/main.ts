@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { registerClientCommands } from './commands/client.command.js';
 import { registerConfigCommands } from './commands/config.command.js';
 import { registerMigrateCommand } from './commands/migrate.command.js';
 import { registerSecretCommands } from './commands/secret.command.js';
@@ -25,5 +26,6 @@ registerConfigCommands(program);
 registerSecretCommands(program);
 registerMigrateCommand(program);
 registerUserCommands(program);
+registerClientCommands(program);
 
 await program.parseAsync();

@@ -3,6 +3,7 @@ import { APP_GUARD, DiscoveryModule, DiscoveryService } from '@nestjs/core';
 import { PassportModule } from '@nestjs/passport';
 import { SecurityConfig } from '@app/config';
 import { UsersModule } from '@app/users';
+import { WorkspacesModule } from '@app/workspaces';
 import { AccessDecisionHook } from './access/access-decision.hook.js';
 import { RequestAuthenticator } from './access/request-authenticator.js';
 import { RouteAccessTable } from './access/route-access-table.js';
@@ -16,15 +17,22 @@ import { RateLimitModule } from './http/rate-limit/rate-limit.module.js';
 import { RevocationSync } from './revocation/revocation-sync.js';
 import { AccessTokenVerifier } from './tokens/access-token-verifier.js';
 import { JwtAccessStrategy } from './tokens/jwt-access.strategy.js';
+import { ClientAuthentication } from './oauth/client-authentication.js';
+import { Introspection } from './oauth/introspection.service.js';
+import { OAuthController } from './oauth/oauth.controller.js';
+import { Revocation } from './oauth/revocation.service.js';
+import { TokenEndpoint } from './oauth/token-endpoint.service.js';
+import { TokenExchange } from './oauth/token-exchange.js';
 
 /**
  * Authentication over HTTP: the route-access table, the request hook that decides access, the
- * global guard that enforces that decision, the `/auth` routes and their rate limits, and the
+ * global guard that enforces that decision, the `/auth` routes and their rate limits, the OAuth
+ * routes (`/oauth`: client credentials, token exchange, introspection, revocation), and the
  * revocation listener that keeps every instance in step.
  */
 @Module({
-  imports: [AuthCoreModule, UsersModule, DiscoveryModule, PassportModule, RateLimitModule],
-  controllers: [AuthController],
+  imports: [AuthCoreModule, UsersModule, WorkspacesModule, DiscoveryModule, PassportModule, RateLimitModule],
+  controllers: [AuthController, OAuthController],
   providers: [
     {
       provide: RouteAccessTable,
@@ -50,6 +58,11 @@ import { JwtAccessStrategy } from './tokens/jwt-access.strategy.js';
     AuthRateLimits,
     AddressRateLimitGuard,
     AuthService,
+    ClientAuthentication,
+    TokenExchange,
+    TokenEndpoint,
+    Introspection,
+    Revocation,
   ],
   exports: [AuthCoreModule, AccessTokenVerifier],
 })

@@ -1,2 +1,3 @@
 export * from './domain-error.js';
 export * from './error-response.js';
+export * from './oauth-error.js';

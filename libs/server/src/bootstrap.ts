@@ -9,6 +9,7 @@ import {
   NO_EMBEDDED_POSTGRES,
   startEmbeddedPostgres,
 } from '@app/database';
+import { acceptFormBodiesOnOAuthRoutes } from './form-body.js';
 import { acceptJsonBodiesOnly } from './json-body.js';
 import { createRootLogger, logRequests, PinoLoggerService, requestId } from './logging.js';
 import { setUpOpenApi } from './openapi.js';
@@ -73,10 +74,11 @@ export async function createPlatform(
         keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
         genReqId: requestId,
       }),
-      // Nest's own parsers (JSON, and forms that no route takes) give way to one hardened JSON parser.
+      // Nest's own parsers give way to one hardened JSON parser, and a form parser for the OAuth routes alone.
       { logger: options.logger ?? new PinoLoggerService(root), abortOnError: false, bodyParser: false },
     );
     acceptJsonBodiesOnly(app.getHttpAdapter().getInstance());
+    acceptFormBodiesOnOAuthRoutes(app.getHttpAdapter().getInstance());
     logRequests(app.getHttpAdapter().getInstance(), config, root);
     drainOnClose(app);
     configureHttp(app, config);

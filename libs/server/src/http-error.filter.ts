@@ -1,8 +1,17 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { STATUS_CODES } from 'node:http';
 import { databaseUnavailable } from '@app/database';
-import { DomainError, type DomainErrorKind, type ErrorResponse } from '@app/errors';
+import {
+  CLIENT_CHALLENGE,
+  DomainError,
+  type DomainErrorKind,
+  type ErrorResponse,
+  OAuthError,
+  type OAuthErrorResponse,
+  oauthCodeForStatus,
+} from '@app/errors';
+import { isOAuthRoute, OAUTH_BODY_TYPES } from '@app/http-api';
 import { JSON_BODIES_ONLY } from './json-body.js';
 
 /** The one mapping of domain refusals to HTTP statuses. */
@@ -36,13 +45,15 @@ export class HttpErrorFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const { body, headers } = this.answer(exception);
-    host
-      .switchToHttp()
-      .getResponse<FastifyReply>()
-      .status(body.statusCode)
-      // Always JSON, whatever content type the route declared for its success responses.
-      .headers({ ...headers, 'content-type': 'application/json; charset=utf-8' })
-      .send(JSON.stringify(body));
+    const http = host.switchToHttp();
+    const reply = http.getResponse<FastifyReply>().status(body.statusCode);
+    // Always JSON, whatever content type the route declared for its success responses.
+    if (isOAuthRoute(http.getRequest<FastifyRequest>())) {
+      const oauth = oauthAnswer(exception, body);
+      reply.headers({ ...headers, ...oauth.headers, 'content-type': 'application/json; charset=utf-8' }).send(JSON.stringify(oauth.body));
+      return;
+    }
+    reply.headers({ ...headers, 'content-type': 'application/json; charset=utf-8' }).send(JSON.stringify(body));
   }
 
   private answer(exception: unknown): ErrorAnswer {
@@ -67,6 +78,27 @@ export class HttpErrorFilter implements ExceptionFilter {
     return answer(HttpStatus.INTERNAL_SERVER_ERROR, 'Internal server error');
   }
 }
+
+/**
+ * The same refusal on an OAuth route (SPEC section 6): `{error, error_description}` (RFC 6749
+ * section 5.2), the code an `OAuthError` names or the one its status implies, never cached, and
+ * a 401 always challenges for the client's credentials (`WWW-Authenticate: Basic`).
+ */
+function oauthAnswer(exception: unknown, body: ErrorResponse): { body: OAuthErrorResponse; headers: Record<string, string> } {
+  const code = exception instanceof OAuthError ? exception.code : oauthCodeForStatus(body.statusCode);
+  const description =
+    body.statusCode === HttpStatus.UNSUPPORTED_MEDIA_TYPE
+      ? OAUTH_BODIES_ONLY
+      : Array.isArray(body.message)
+        ? body.message.join('; ')
+        : body.message;
+  const headers: Record<string, string> = { 'Cache-Control': 'no-store', Pragma: 'no-cache' };
+  if (body.statusCode === HttpStatus.UNAUTHORIZED) headers['WWW-Authenticate'] = CLIENT_CHALLENGE;
+  return { body: { error: code, error_description: description }, headers };
+}
+
+/** The message of a 415 on an OAuth route. */
+export const OAUTH_BODIES_ONLY = `Content-Type must be ${OAUTH_BODY_TYPES.join(' or ')}`;
 
 function answer(statusCode: number, message: string | string[], headers: Readonly<Record<string, string>> = {}): ErrorAnswer {
   return { body: { statusCode, error: STATUS_CODES[statusCode] ?? 'Error', message }, headers };

@@ -1,4 +1,5 @@
 export * from './bootstrap.js';
+export * from './form-body.js';
 export * from './http-error.filter.js';
 export * from './json-body.js';
 export * from './logging.js';

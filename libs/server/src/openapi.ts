@@ -24,7 +24,8 @@ export function setUpOpenApi(app: INestApplication, config: GatehouseConfig): vo
     .setDescription(
       'Authentication and workspace access for workspace apps. Guarded operations need an access token ' +
         '(`Authorization: Bearer <token>`) carrying one of the audiences in their `x-audiences` list. ' +
-        'Every error answers `{statusCode, error, message}`; each operation lists its errors with their messages.',
+        'Every error answers `{statusCode, error, message}`, but those of the OAuth routes (`/oauth`), which answer ' +
+        '`{error, error_description}` (RFC 6749); each operation lists its errors with their messages.',
     )
     .setVersion('0.1.0')
     .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, BEARER_SCHEME)
@@ -45,6 +46,8 @@ export function completeDocument(document: OpenAPIObject, config: GatehouseConfi
   for (const path of Object.values(document.paths)) {
     for (const operation of [path.post, path.patch, path.put]) {
       if (operation?.requestBody === undefined) continue;
+      // The OAuth routes document their own body errors, in their own shape (RFC 6749 section 5.2).
+      if ('content' in operation.requestBody && operation.requestBody.content['application/x-www-form-urlencoded'] !== undefined) continue;
       addErrorExamples(operation, JSON_BODY_ERRORS);
       // Statuses in order, as the decorators' own come.
       operation.responses = Object.fromEntries(Object.entries(operation.responses).sort(([a], [b]) => a.localeCompare(b)));

@@ -94,6 +94,11 @@ export class WorkspacesService {
     return view(found.workspace, found.role);
   }
 
+  /** The user's role in the workspace now, or null when the user is not a member (or there is no such workspace). */
+  roleOf(userId: string, workspaceId: string): Promise<Role | null> {
+    return this.workspaces.roleOf(workspaceId, userId);
+  }
+
   async update(userId: string, workspaceId: string, changes: WorkspaceChanges): Promise<WorkspaceView> {
     return this.change(workspaceId, async (locked) => {
       const role = await requireRole(locked, userId, 'admin');

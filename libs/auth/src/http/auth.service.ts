@@ -176,7 +176,9 @@ export class AuthService implements OnModuleInit {
       throw new CredentialsRefused(claims === 'expired' ? 'Refresh token expired' : 'Invalid refresh token');
     }
     this.tokens.assertCanIssue();
-    const audiences = claims.aud.filter((audience): audience is Audience => isSurface(audience) && this.security.audiences.includes(audience));
+    const audiences = claims.aud.filter(
+      (audience): audience is Audience => isSurface(audience) && this.security.audiences.includes(audience),
+    );
     if (audiences.length === 0) throw new CredentialsRefused('Invalid refresh token');
     // Refresh tokens issued before sessions had an absolute lifetime carry no auth_time: their own iat stands in.
     const authTime = claims.auth_time ?? claims.iat;

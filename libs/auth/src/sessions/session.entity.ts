@@ -1,6 +1,7 @@
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
 
-export type RevocationReason = 'logout' | 'logout_global' | 'logout_others' | 'deleted' | 'reuse_detected' | 'user_disabled';
+export type RevocationReason =
+  'logout' | 'logout_global' | 'logout_others' | 'deleted' | 'reuse_detected' | 'user_disabled' | 'token_revoked';
 
 @Entity({ name: 'sessions' })
 export class Session {
