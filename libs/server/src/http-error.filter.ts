@@ -86,14 +86,9 @@ export class HttpErrorFilter implements ExceptionFilter {
  */
 function oauthAnswer(exception: unknown, body: ErrorResponse): { body: OAuthErrorResponse; headers: Record<string, string> } {
   const code = exception instanceof OAuthError ? exception.code : oauthCodeForStatus(body.statusCode);
-  const description =
-    body.statusCode === HttpStatus.UNSUPPORTED_MEDIA_TYPE
-      ? OAUTH_BODIES_ONLY
-      : Array.isArray(body.message)
-        ? body.message.join('; ')
-        : body.message;
+  const description = body.statusCode === 415 ? OAUTH_BODIES_ONLY : Array.isArray(body.message) ? body.message.join('; ') : body.message;
   const headers: Record<string, string> = { 'Cache-Control': 'no-store', Pragma: 'no-cache' };
-  if (body.statusCode === HttpStatus.UNAUTHORIZED) headers['WWW-Authenticate'] = CLIENT_CHALLENGE;
+  if (body.statusCode === 401) headers['WWW-Authenticate'] = CLIENT_CHALLENGE;
   return { body: { error: code, error_description: description }, headers };
 }
 

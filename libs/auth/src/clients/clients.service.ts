@@ -16,7 +16,6 @@ export const MAX_CLIENT_RESOURCES = 20;
 const CACHE_SIZE = 1000;
 const CACHE_TTL_MS = 5 * 60_000;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-// eslint-disable-next-line no-control-regex
 const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/;
 
 export interface NewClientInput {

@@ -41,7 +41,7 @@ export function list(parameters: OAuthParameters, name: string, max: number): st
   if (!values.every((entry) => typeof entry === 'string')) {
     throw new OAuthError('invalid_request', `${name} must be a string, or a list of strings`);
   }
-  const distinct = [...new Set((values as string[]).filter((entry) => entry !== ''))];
+  const distinct = [...new Set(values.filter((entry) => entry !== ''))];
   if (distinct.length > max) throw new OAuthError('invalid_request', `${name} is given more than ${max} times`);
   return distinct;
 }
