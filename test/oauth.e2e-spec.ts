@@ -487,3 +487,28 @@ describe('the wire format of the OAuth routes', () => {
     );
   });
 });
+
+describe('the RFC 8414 metadata', () => {
+  it('lists the OAuth endpoints, grants and client authentication methods, and a client works from it alone', async () => {
+    const metadata = (await json(
+      await request(platform.url, 'GET', '/.well-known/oauth-authorization-server'),
+    )) as oauth.AuthorizationServer;
+    expect(metadata).toMatchObject({
+      token_endpoint: `${platform.url}/oauth/token`,
+      introspection_endpoint: `${platform.url}/oauth/introspect`,
+      revocation_endpoint: `${platform.url}/oauth/revoke`,
+      grant_types_supported: ['client_credentials', 'refresh_token', TOKEN_EXCHANGE],
+      token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
+      introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+      revocation_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
+    });
+    const response = await oauth.clientCredentialsGrantRequest(metadata, agent, oauth.ClientSecretBasic(agent.client_secret), {}, INSECURE);
+    const { access_token } = await oauth.processClientCredentialsResponse(metadata, agent, response);
+    const introspected = await oauth.processIntrospectionResponse(
+      metadata,
+      agent,
+      await oauth.introspectionRequest(metadata, agent, oauth.ClientSecretBasic(agent.client_secret), access_token, INSECURE),
+    );
+    expect(introspected).toMatchObject({ active: true, sub: `client:${agent.client_id}` });
+  });
+});

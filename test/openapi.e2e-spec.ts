@@ -33,7 +33,7 @@ interface Operation {
   responses: Record<string, { description: string; content?: Record<string, MediaType> }>;
 }
 interface Schema {
-  properties?: Record<string, { format?: string; type?: string; items?: unknown }>;
+  properties?: Record<string, { format?: string; pattern?: string; type?: string; items?: unknown }>;
 }
 interface Document {
   paths: Record<string, Record<string, Operation>>;
@@ -162,9 +162,20 @@ describe('the OpenAPI document', () => {
         if (!/^[45]/.test(status)) continue;
         const where = `${method.toUpperCase()} ${path} ${status}`;
         const media = response.content?.['application/json'];
-        expect({ where, schema: media?.schema?.$ref }).toEqual({ where, schema: '#/components/schemas/ErrorResponse' });
         const bodies = documentedBodies(operation, Number(status));
         expect({ where, examples: bodies.length > 0 }).toEqual({ where, examples: true });
+        if (path.startsWith('/oauth/')) {
+          // The OAuth routes answer RFC 6749 section 5.2's shape.
+          expect({ where, schema: media?.schema?.$ref }).toEqual({ where, schema: '#/components/schemas/OAuthErrorResponse' });
+          for (const body of bodies) {
+            expect({ where, body }).toEqual({
+              where,
+              body: { error: expect.stringMatching(/^[a-z_]+$/), error_description: expect.any(String) },
+            });
+          }
+          continue;
+        }
+        expect({ where, schema: media?.schema?.$ref }).toEqual({ where, schema: '#/components/schemas/ErrorResponse' });
         for (const body of bodies) {
           expect({ where, body }).toEqual({
             where,
@@ -237,6 +248,15 @@ describe('the OpenAPI document', () => {
       for (const [property, definition] of Object.entries(schema.properties ?? {})) {
         if (!/^(id|sub|sid|jti|.+_id)$/.test(property)) continue;
         ids++;
+        // A subject is a user id or client:<client_id> (a client's own token; an actor).
+        if (property === 'sub' && definition.format === undefined) {
+          expect({ schema: name, property, pattern: definition.pattern }).toEqual({
+            schema: name,
+            property,
+            pattern: expect.stringContaining('client:'),
+          });
+          continue;
+        }
         expect({ schema: name, property, format: definition.format }).toEqual({ schema: name, property, format: 'uuid' });
       }
     }

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { registerClientCommands } from './commands/client.command.js';
 import { registerConfigCommands } from './commands/config.command.js';
+import { registerKeysCommands } from './commands/keys.command.js';
 import { registerMigrateCommand } from './commands/migrate.command.js';
 import { registerSecretCommands } from './commands/secret.command.js';
 import { registerUserCommands } from './commands/user.command.js';
@@ -23,6 +24,7 @@ program.command('start', 'run the server (an embedded PostgreSQL when DATABASE_U
 });
 
 registerConfigCommands(program);
+registerKeysCommands(program);
 registerSecretCommands(program);
 registerMigrateCommand(program);
 registerUserCommands(program);

@@ -12,11 +12,13 @@ import { Session } from './sessions/session.entity.js';
 import { SessionsRepository } from './sessions/sessions.repository.js';
 import { SessionsService } from './sessions/sessions.service.js';
 import { SuccessorSeal } from './sessions/successor-seal.js';
-import { SigningKeys, SigningKeysModule } from './tokens/signing-keys.js';
+import { SigningKeyRotation } from './tokens/keys/signing-key-rotation.js';
+import { SigningKeys, SigningKeysModule } from './tokens/keys/signing-keys.js';
+import { SigningKeysRepository } from './tokens/keys/signing-keys.repository.js';
 import { TokenProvider } from './tokens/token-provider.js';
 
 /**
- * Tokens, sessions, service clients and revocation: what the CLI loads (`gatehouse user disable`) without an
+ * Tokens and their keys, sessions, service clients and revocation: what the CLI loads (`gatehouse user disable`) without an
  * HTTP server, a LISTEN connection, Redis or bcrypt workers.
  */
 @Module({
@@ -27,7 +29,9 @@ import { TokenProvider } from './tokens/token-provider.js';
     JwtModule.registerAsync({
       imports: [SigningKeysModule],
       inject: [SigningKeys],
-      useFactory: (keys: SigningKeys) => ({ secretOrKeyProvider: (type, tokenOrPayload) => keys.keyFor(type, tokenOrPayload) }),
+      useFactory: (keys: SigningKeys) => ({
+        secretOrKeyProvider: (type, tokenOrPayload, options) => keys.keyFor(type, tokenOrPayload, options),
+      }),
     }),
     SigningKeysModule,
   ],
@@ -38,6 +42,8 @@ import { TokenProvider } from './tokens/token-provider.js';
     SessionsRepository,
     SessionsService,
     SuccessorSeal,
+    SigningKeysRepository,
+    SigningKeyRotation,
     ClientsRepository,
     ClientsService,
   ],
@@ -48,6 +54,9 @@ import { TokenProvider } from './tokens/token-provider.js';
     SessionsRepository,
     SessionsService,
     SuccessorSeal,
+    SigningKeysModule,
+    SigningKeysRepository,
+    SigningKeyRotation,
     ClientsRepository,
     ClientsService,
   ],

@@ -17,6 +17,8 @@ import { RateLimitModule } from './http/rate-limit/rate-limit.module.js';
 import { RevocationSync } from './revocation/revocation-sync.js';
 import { AccessTokenVerifier } from './tokens/access-token-verifier.js';
 import { JwtAccessStrategy } from './tokens/jwt-access.strategy.js';
+import { SigningKeysSync } from './tokens/keys/signing-keys-sync.js';
+import { WellKnownController } from './http/well-known.controller.js';
 import { ClientAuthentication } from './oauth/client-authentication.js';
 import { Introspection } from './oauth/introspection.service.js';
 import { OAuthController } from './oauth/oauth.controller.js';
@@ -32,7 +34,7 @@ import { TokenExchange } from './oauth/token-exchange.js';
  */
 @Module({
   imports: [AuthCoreModule, UsersModule, WorkspacesModule, DiscoveryModule, PassportModule, RateLimitModule],
-  controllers: [AuthController, OAuthController],
+  controllers: [AuthController, WellKnownController, OAuthController],
   providers: [
     {
       provide: RouteAccessTable,
@@ -55,6 +57,7 @@ import { TokenExchange } from './oauth/token-exchange.js';
     RouteAccessGuard,
     { provide: APP_GUARD, useExisting: RouteAccessGuard },
     RevocationSync,
+    SigningKeysSync,
     AuthRateLimits,
     AddressRateLimitGuard,
     AuthService,

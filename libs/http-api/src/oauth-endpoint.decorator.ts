@@ -10,6 +10,15 @@ export const OAUTH_ROUTE_CONFIG = 'gatehouseOAuth';
 /** The body types an OAuth route reads (RFC 6749 section 3.2: forms; JSON as well, for convenience). */
 export const OAUTH_BODY_TYPES = ['application/x-www-form-urlencoded', 'application/json'] as const;
 
+/** The 415 of an OAuth route. */
+export const OAUTH_BODIES_ONLY = `Content-Type must be ${OAUTH_BODY_TYPES.join(' or ')}`;
+
+/** What the server answers any OAuth route about its body, before the route sees it. */
+const BODY_ERRORS: Readonly<Record<number, readonly OAuthErrorExample[]>> = {
+  413: [['invalid_request', 'Request body is too large']],
+  415: [['invalid_request', OAUTH_BODIES_ONLY]],
+};
+
 /** Whether the request is to an OAuth route: form bodies, and errors in the RFC 6749 shape. */
 export function isOAuthRoute(request: FastifyRequest): boolean {
   const config = request.routeOptions?.config as { [OAUTH_ROUTE_CONFIG]?: unknown } | undefined;
@@ -37,7 +46,7 @@ export function OAuthEndpoint({ operationId, summary, description, errors }: OAu
     ApiOperation({ operationId, summary, description }),
     ApiConsumes(...OAUTH_BODY_TYPES),
     ApiExtraModels(OAuthErrorResponse),
-    ...Object.entries(errors).map(([status, examples]) =>
+    ...Object.entries({ ...errors, ...BODY_ERRORS }).map(([status, examples]) =>
       ApiResponse({
         status: Number(status),
         description: examples.map(([code, text]) => `\`${code}\`: ${text}`).join('\n\n'),

@@ -11,7 +11,7 @@ import {
   type OAuthErrorResponse,
   oauthCodeForStatus,
 } from '@app/errors';
-import { isOAuthRoute, OAUTH_BODY_TYPES } from '@app/http-api';
+import { isOAuthRoute, OAUTH_BODIES_ONLY } from '@app/http-api';
 import { JSON_BODIES_ONLY } from './json-body.js';
 
 /** The one mapping of domain refusals to HTTP statuses. */
@@ -91,9 +91,6 @@ function oauthAnswer(exception: unknown, body: ErrorResponse): { body: OAuthErro
   if (body.statusCode === 401) headers['WWW-Authenticate'] = CLIENT_CHALLENGE;
   return { body: { error: code, error_description: description }, headers };
 }
-
-/** The message of a 415 on an OAuth route. */
-export const OAUTH_BODIES_ONLY = `Content-Type must be ${OAUTH_BODY_TYPES.join(' or ')}`;
 
 function answer(statusCode: number, message: string | string[], headers: Readonly<Record<string, string>> = {}): ErrorAnswer {
   return { body: { statusCode, error: STATUS_CODES[statusCode] ?? 'Error', message }, headers };

@@ -32,7 +32,12 @@ export class TokenPairResponse {
 export const SUBJECT_PATTERN = '^([0-9a-f-]{36}|client:[0-9a-f-]{36})$';
 
 export class ActorResponse {
-  @ApiProperty({ example: 'client:3f1c2a9e-5b7d-4e8f-9a0b-1c2d3e4f5a6b', description: 'The actor: client:<client_id>' }) sub: string;
+  @ApiProperty({
+    pattern: '^client:[0-9a-f-]{36}$',
+    example: 'client:3f1c2a9e-5b7d-4e8f-9a0b-1c2d3e4f5a6b',
+    description: 'The actor: client:<client_id>',
+  })
+  sub: string;
   @ApiPropertyOptional({ type: () => ActorResponse, description: 'The actor before it, when the token was delegated again' })
   act?: ActorResponse;
 }
