@@ -490,9 +490,7 @@ describe('the wire format of the OAuth routes', () => {
 
 describe('the RFC 8414 metadata', () => {
   it('lists the OAuth endpoints, grants and client authentication methods, and a client works from it alone', async () => {
-    const metadata = (await json(
-      await request(platform.url, 'GET', '/.well-known/oauth-authorization-server'),
-    )) as oauth.AuthorizationServer;
+    const metadata = await json<oauth.AuthorizationServer>(await request(platform.url, 'GET', '/.well-known/oauth-authorization-server'));
     expect(metadata).toMatchObject({
       token_endpoint: `${platform.url}/oauth/token`,
       introspection_endpoint: `${platform.url}/oauth/introspect`,
