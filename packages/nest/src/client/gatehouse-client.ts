@@ -24,7 +24,7 @@ export interface GatehouseClientOptions {
   /** A client made with `gatehouse client create`: needed for `clientCredentials()`, sent with `exchange()` when given. */
   clientId?: string;
   clientSecret?: string;
-  /** `accessToken()` refreshes when the token has less than this left, in seconds (default 30). */
+  /** `accessToken()` refreshes when the token has less than this left, in seconds (default 30; at most half its lifetime). */
   refreshMarginSeconds?: number;
 }
 
@@ -82,6 +82,8 @@ export class GatehouseClient {
   private readonly fetchImpl: typeof fetch;
   private readonly refreshMarginMs: number;
   private held: HeldTokens | undefined;
+  /** When `accessToken()` starts refreshing (epoch ms). */
+  private refreshAt = 0;
   private refreshing: Promise<TokenPairResponse> | undefined;
 
   constructor(private readonly options: GatehouseClientOptions) {
@@ -121,7 +123,7 @@ export class GatehouseClient {
   /** The held access token, refreshed first when it expires within the margin. */
   async accessToken(): Promise<string> {
     const held = this.requireTokens();
-    if (held.accessTokenExpiresAt.getTime() - Date.now() > this.refreshMarginMs) return held.accessToken;
+    if (Date.now() < this.refreshAt) return held.accessToken;
     return (await this.refresh()).access_token;
   }
 
@@ -186,11 +188,11 @@ export class GatehouseClient {
   }
 
   private hold(pair: Pick<TokenPairResponse, 'access_token' | 'refresh_token' | 'expires_in'>): void {
-    this.held = {
-      accessToken: pair.access_token,
-      refreshToken: pair.refresh_token,
-      accessTokenExpiresAt: new Date(Date.now() + pair.expires_in * 1000),
-    };
+    const lifetimeMs = pair.expires_in * 1000;
+    const expiresAt = Date.now() + lifetimeMs;
+    // A token shorter-lived than twice the margin is refreshed at half its life, not at every call.
+    this.refreshAt = expiresAt - Math.min(this.refreshMarginMs, lifetimeMs / 2);
+    this.held = { accessToken: pair.access_token, refreshToken: pair.refresh_token, accessTokenExpiresAt: new Date(expiresAt) };
   }
 
   private requireTokens(): HeldTokens {
