@@ -11,7 +11,7 @@ import { discoverOAuthProtectedResourceMetadata, extractWWWAuthenticateParams } 
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { randomUUID } from 'node:crypto';
 import { decode, json, login, registerUser, request, TEST_SECRET, type TokenPairBody } from './support/auth-client.js';
-import { startExampleApp } from './support/example-app-process.js';
+import { runExampleAppToExit, startExampleApp } from './support/example-app-process.js';
 import { runGatehouse, type ServerProcess, startGatehouseServer } from './support/gatehouse-process.js';
 import { inviteAndAccept } from './support/invitations.js';
 import { testDatabaseUrl } from './support/platform.js';
@@ -245,7 +245,8 @@ describe('the example workspace app', () => {
         (error: unknown) => error,
       );
       expect(elsewhereError).toBeInstanceOf(StreamableHTTPError);
-      expect([401, 403]).toContain((elsewhereError as StreamableHTTPError).code);
+      expect((elsewhereError as StreamableHTTPError).code).toBe(401);
+      expect((elsewhereError as Error).message).toContain(`Invalid resource: this route accepts tokens for ${mcpUrl}`);
 
       // What the client was told, over plain HTTP.
       const response = await fetch(mcpUrl, {
@@ -257,7 +258,11 @@ describe('the example workspace app', () => {
         },
         body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }),
       });
-      expect(response.headers.get('www-authenticate')).toContain(`resource_metadata="${appUrl}/.well-known/oauth-protected-resource/mcp"`);
+      expect(response.status).toBe(401);
+      expect(response.headers.get('www-authenticate')).toBe(
+        `Bearer realm="gatehouse", error="invalid_token", error_description="Invalid resource: this route accepts tokens for ${mcpUrl}", ` +
+          `resource_metadata="${appUrl}/.well-known/oauth-protected-resource/mcp"`,
+      );
     });
 
     it('answers 401 without a token, naming its RFC 9728 metadata, which names Gatehouse as the authorization server', async () => {
@@ -365,6 +370,30 @@ describe('the example workspace app', () => {
     });
   });
 
+  describe('start-up', () => {
+    it('stops with exit code 1 and one line per problem when its settings are invalid', async () => {
+      const result = await runExampleAppToExit({
+        GATEHOUSE_URL: 'ftp://gatehouse',
+        EXAMPLE_PORT: '70000',
+        EXAMPLE_CLIENT_ID: 'only-the-id',
+      });
+      expect(result).toEqual({
+        code: 1,
+        stdout: '',
+        stderr:
+          'GATEHOUSE_URL must be an http(s) URL\n' +
+          'EXAMPLE_PORT must be an integer from 1 to 65535\n' +
+          'EXAMPLE_CLIENT_ID and EXAMPLE_CLIENT_SECRET go together: set both (introspection on) or neither\n',
+      });
+    });
+
+    it('stops with exit code 1, naming the URL, when GATEHOUSE_URL serves no authorization-server metadata', async () => {
+      const result = await runExampleAppToExit({ GATEHOUSE_URL: `${gatehouse.baseUrl}/elsewhere`, EXAMPLE_PORT: String(await freePort()) });
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(new RegExp(`^${gatehouse.baseUrl}/elsewhere/\\.well-known/oauth-authorization-server answered 404: `));
+    });
+  });
+
   describe('revocation and key rotation at Gatehouse', () => {
     it('refuses the tokens of a session within 5 s of its logout at Gatehouse (introspection)', async () => {
       const user = await signIn();
@@ -381,7 +410,10 @@ describe('the example workspace app', () => {
         if (status === 200) await new Promise((resolve) => setTimeout(resolve, 100));
       }
       expect(status).toBe(401);
+      // Introspection answers are cached for at most 5 s; the last poll may take a moment more.
       expect(Date.now() - loggedOut).toBeLessThanOrEqual(5000 + 500);
+      const refused = await request(appUrl, 'GET', '/api/profile', { token: api });
+      expect(await refused.json()).toEqual({ statusCode: 401, error: 'Unauthorized', message: 'Invalid token' });
       // The exchanged tokens share the session, so they go with it too.
       expect((await request(appUrl, 'GET', '/api/profile', { token: user.access_token })).status).toBe(401);
       const mcpError = await mcpClient(mcp).then(

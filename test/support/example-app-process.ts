@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import type { ServerProcess } from './gatehouse-process.js';
+import type { CommandResult, ServerProcess } from './gatehouse-process.js';
 
 /** The example workspace app's compiled entry point (`npm run build` builds it with the workspaces). */
 export const EXAMPLE_APP_MAIN = fileURLToPath(new URL('../../examples/workspace-app/dist/main.js', import.meta.url));
@@ -52,4 +52,21 @@ export async function startExampleApp(env: Record<string, string>, timeoutMs = 3
   const error = new Error(`the example app did not become ready:\n${output}`) as NodeJS.ErrnoException;
   if (output.includes('EADDRINUSE')) error.code = 'EADDRINUSE';
   throw error;
+}
+
+/** Runs the example app with only `env` until it exits by itself (start-up refusals). */
+export function runExampleAppToExit(env: Record<string, string>): Promise<CommandResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [EXAMPLE_APP_MAIN], {
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, TMPDIR: tmpdir(), ...env },
+      cwd: tmpdir(),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
 }
