@@ -342,6 +342,11 @@ try {
       ...table.slice(1).map(line),
       '',
       `guarded / public: ${ratio.toFixed(2)} (median over ${rounds / 2} pairs of rounds${plan ? `; app on CPUs ${plan.server}, load generator on CPU ${plan.generator}` : ''})`,
+      ...(results.guarded.serverCpuSeconds === null || results.public.serverCpuSeconds === null
+        ? []
+        : [
+            `app CPU per request, public / guarded: ${(results.public.serverCpuSeconds / results.public.total / (results.guarded.serverCpuSeconds / results.guarded.total)).toFixed(2)} (what the ratio would be with the app the only limit)`,
+          ]),
       ...unsaturated.map(
         (name) =>
           `warning: in ${name} the app kept only ${busy(results[name])} of a core busy: the load generator, not the app, may have set that rate`,
