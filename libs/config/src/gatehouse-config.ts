@@ -89,8 +89,8 @@ export abstract class HttpConfig {
   readonly port: number;
   readonly host: string;
   /**
-   * Gatehouse's external base URL (no trailing slash), for the metadata documents; in dev
-   * `http://HOST:PORT` when unset. Unset outside dev: the RFC 8414 document answers 404.
+   * Gatehouse's external base URL (no trailing slash), for the metadata documents. Unset: in dev
+   * the address it listens on; outside dev the RFC 8414 document answers 404.
    */
   readonly publicUrl: string | undefined;
   /** Fastify's `trustProxy`: whom to believe for the client address in `X-Forwarded-For`. */

@@ -127,7 +127,7 @@ function validate(env: Environment, envFile: string | undefined, fromFile: Reado
     http: {
       port: valid.PORT,
       host: valid.HOST,
-      publicUrl: valid.PUBLIC_URL ?? (isDevelopment ? `http://${urlHost(valid.HOST)}:${valid.PORT}` : undefined),
+      publicUrl: valid.PUBLIC_URL,
       trustProxy: valid.TRUST_PROXY,
       corsOrigins: valid.CORS_ORIGINS,
       logLevel: valid.LOG_LEVEL,
@@ -195,13 +195,6 @@ export function loadGatehouseConfigOrThrow(env?: Environment): GatehouseConfig {
   const result = loadGatehouseConfig(env);
   if (!result.ok) throw new ConfigValidationError(result.problems);
   return result.config;
-}
-
-/** A host as it goes into a URL: an IPv6 address in brackets, and the wildcard addresses as the loopback one. */
-function urlHost(host: string): string {
-  if (host === '0.0.0.0') return '127.0.0.1';
-  if (host === '::') return '[::1]';
-  return host.includes(':') ? `[${host}]` : host;
 }
 
 /** A short, stable, non-reversible identifier of the secret (used as the JWT `kid`). */

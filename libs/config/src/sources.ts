@@ -121,7 +121,9 @@ function readPreviousSecretsFile(env: Environment, settings: Map<string, Setting
     return;
   }
   if (path.trim() === '') {
-    problems.push('PLATFORM_JWT_PREVIOUS_SECRETS_FILE: is set but empty; give the path of a file holding the earlier secrets, one per line');
+    problems.push(
+      'PLATFORM_JWT_PREVIOUS_SECRETS_FILE: is set but empty; give the path of a file holding the earlier secrets, one per line',
+    );
     return;
   }
   let content: string;

@@ -1,4 +1,6 @@
 import { Controller, Get, Header } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import type { AddressInfo } from 'node:net';
 import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { JsonWebKey } from 'node:crypto';
 import { HttpConfig, SecurityConfig } from '@app/config';
@@ -46,6 +48,7 @@ export class WellKnownController {
     private readonly tokens: TokenProvider,
     private readonly security: SecurityConfig,
     private readonly http: HttpConfig,
+    private readonly adapter: HttpAdapterHost,
   ) {}
 
   @Get('jwks.json')
@@ -74,7 +77,7 @@ export class WellKnownController {
   })
   @ApiOkResponse({ schema: { type: 'object', required: ['issuer', 'jwks_uri', 'token_endpoint', 'response_types_supported'] } })
   metadata(): AuthorizationServerMetadata {
-    const base = this.http.publicUrl;
+    const base = this.http.publicUrl ?? (this.security.isDevelopment ? this.listeningUrl() : undefined);
     if (base === undefined) throw new PublicUrlNotSet();
     return {
       issuer: this.security.issuer,
@@ -89,5 +92,20 @@ export class WellKnownController {
       // Required by RFC 8414; Gatehouse has no authorization endpoint, so no response type.
       response_types_supported: [],
     };
+  }
+
+  /** Dev without PUBLIC_URL: `http://HOST:PORT` as Gatehouse listens (the port it got, for PORT=0). */
+  private listeningUrl(): string {
+    const address = (this.adapter.httpAdapter.getHttpServer() as { address(): AddressInfo | string | null }).address();
+    const port = typeof address === 'object' && address !== null ? address.port : this.http.port;
+    const host =
+      this.http.host === '0.0.0.0'
+        ? '127.0.0.1'
+        : this.http.host === '::'
+          ? '[::1]'
+          : this.http.host.includes(':')
+            ? `[${this.http.host}]`
+            : this.http.host;
+    return `http://${host}:${port}`;
   }
 }

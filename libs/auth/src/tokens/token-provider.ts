@@ -153,8 +153,7 @@ export class TokenProvider implements OnModuleInit {
     };
     const { kid, algorithm, key } = signer;
     const header = { alg: algorithm, typ: type, kid };
-    const token =
-      algorithm === 'EdDSA' ? signEdDsa(header, claims, key) : this.jwt.sign(claims, { algorithm, header, privateKey: key });
+    const token = algorithm === 'EdDSA' ? signEdDsa(header, claims, key) : this.jwt.sign(claims, { algorithm, header, privateKey: key });
     return { token, expiresIn: lifetime, expiresAt: new Date(claims.exp * 1000) };
   }
 }

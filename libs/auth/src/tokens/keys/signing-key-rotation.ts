@@ -12,6 +12,8 @@ export const JWKS_MAX_AGE_SECONDS = 300;
  * server's cached copy of the JWKS has it before the first token it signed arrives.
  */
 export const ACTIVATION_DELAY_MS = 2 * JWKS_MAX_AGE_SECONDS * 1000;
+/** The upkeep makes a successor when the signing key retires within this time (twice its interval). */
+export const SIGNING_LOOKAHEAD_MS = 2 * 60_000;
 
 /** `gatehouse keys rotate` in HS256 mode: the secret is rotated by configuration. */
 export class SecretRotationIsByConfiguration extends Error {
@@ -53,29 +55,41 @@ export class SigningKeyRotation {
   ) {}
 
   /**
-   * At start-up: in an asymmetric mode, make sure a key of that algorithm signs (making one,
-   * active at once, when there is none: a first start, or a change of algorithm, which retires
-   * the other algorithm's keys); in HS256 mode, retire the asymmetric keys still signing.
-   * Retired keys stay published until their tokens expire, so nobody is signed out.
+   * At start-up and in each upkeep: in an asymmetric mode, make sure a key of that algorithm
+   * signs now and still will in a while. With none (a first start, a change of algorithm, a key
+   * no configured secret opens) a new one signs at once; when the signing key retires soon (an
+   * instance of another algorithm retired it) its successor is made now, to sign from then.
+   * In HS256 mode, the asymmetric keys still signing retire. Keys of another algorithm retire
+   * `ACTIVATION_DELAY_MS` from now, not at once: during a rolling change of
+   * `JWT_SIGNING_ALGORITHM`, the instances not yet changed keep signing meanwhile. A retired key
+   * stays published until its tokens expire, so nobody is signed out.
    */
   ensureSigningKey(now = new Date()): Promise<void> {
     const algorithm = this.security.signingAlgorithm;
+    const grace = new Date(now.getTime() + ACTIVATION_DELAY_MS);
     return this.repository.change(async (change) => {
       const keys = await change.list();
-      const active = keys.filter((key) => key.retiredAt === null || key.retiredAt > now);
+      const otherAlgorithms = keys.filter((key) => key.algorithm !== algorithm && (key.retiredAt === null || key.retiredAt > grace));
       if (algorithm === 'HS256') {
-        const signing = active.filter((key) => key.activatesAt <= now);
         await change.retire(
-          signing.map((key) => key.kid),
-          now,
+          otherAlgorithms.map((key) => key.kid),
+          grace,
         );
-        if (signing.length > 0) this.logger.log(`JWT_SIGNING_ALGORITHM is HS256: retired ${signing.length} asymmetric signing key(s)`);
-        return { changed: signing.length > 0, result: undefined };
+        if (otherAlgorithms.length > 0)
+          this.logger.log(`JWT_SIGNING_ALGORITHM is HS256: ${otherAlgorithms.length} asymmetric key(s) retire at ${grace.toISOString()}`);
+        return { changed: otherAlgorithms.length > 0, result: undefined };
       }
-      if (this.signingKeyOf(keys, algorithm, now.getTime()) !== undefined) return { changed: false, result: undefined };
-      // No key of this algorithm that this instance can sign with: a new one, active at once.
-      const kid = await this.create(change, algorithm, now, active);
-      this.logger.log(`Made ${algorithm} signing key ${kid}, active now`);
+      if (this.signingKeyOf(keys, algorithm, now.getTime() + SIGNING_LOOKAHEAD_MS) !== undefined)
+        return { changed: false, result: undefined };
+      const signing = this.signingKeyOf(keys, algorithm, now.getTime());
+      const activatesAt = signing?.retiredAt ?? now;
+      const sameAlgorithm = keys.filter((key) => key.algorithm === algorithm && (key.retiredAt === null || key.retiredAt > activatesAt));
+      const kid = await this.create(change, algorithm, activatesAt, sameAlgorithm);
+      await change.retire(
+        otherAlgorithms.map((key) => key.kid),
+        grace,
+      );
+      this.logger.log(`Made ${algorithm} signing key ${kid}, signing from ${activatesAt.toISOString()}`);
       return { changed: true, result: undefined };
     });
   }
@@ -89,8 +103,10 @@ export class SigningKeyRotation {
     if (algorithm === 'HS256') return Promise.reject(new SecretRotationIsByConfiguration());
     return this.repository.change(async (change) => {
       const activatesAt = immediately ? now : new Date(now.getTime() + ACTIVATION_DELAY_MS);
-      const active = (await change.list()).filter((key) => key.retiredAt === null || key.retiredAt > activatesAt);
-      const kid = await this.create(change, algorithm, activatesAt, active);
+      const sameAlgorithm = (await change.list()).filter(
+        (key) => key.algorithm === algorithm && (key.retiredAt === null || key.retiredAt > activatesAt),
+      );
+      const kid = await this.create(change, algorithm, activatesAt, sameAlgorithm);
       const listing: KeyListing = { kid, algorithm, state: immediately ? 'current' : 'next', created: now };
       if (!immediately) listing.activates = activatesAt;
       return { changed: true, result: listing };
@@ -135,12 +151,13 @@ export class SigningKeyRotation {
         if (key === signing) listing.state = 'current';
         else if (key.activatesAt > now && (key.retiredAt === null || key.retiredAt > key.activatesAt)) listing.state = 'next';
         if (listing.state === 'next') listing.activates = key.activatesAt;
-        if (key.retiredAt !== null) listing.expires = new Date(publishedUntil(key.retiredAt.getTime(), this.security.accessTokenExpiration));
+        if (key.retiredAt !== null)
+          listing.expires = new Date(publishedUntil(key.retiredAt.getTime(), this.security.accessTokenExpiration));
         return listing;
       });
   }
 
-  /** Makes a key that signs from `activatesAt`, and retires `others` (the keys still signing or waiting) then. */
+  /** Makes a key that signs from `activatesAt`, and retires `others` (the algorithm's keys still signing or waiting) then. */
   private async create(
     change: SigningKeysChange,
     algorithm: AsymmetricAlgorithm,

@@ -61,8 +61,9 @@ export class SigningKeysSync implements OnApplicationBootstrap, OnApplicationShu
   private async maintain(): Promise<void> {
     try {
       await this.rotation.maintain();
-      // Also makes a key when the algorithm's signing key could not be opened, or was retired by an HS256 instance.
-      if (this.keys.algorithm !== 'HS256') await this.rotation.ensureSigningKey();
+      // A successor when another instance's algorithm retired the signing key (a rolling change of
+      // JWT_SIGNING_ALGORITHM), or the retirement of keys made by instances of another algorithm.
+      await this.rotation.ensureSigningKey();
     } catch (error) {
       this.logger.warn(`Could not maintain the signing keys: ${(error as Error).message}`);
     }

@@ -73,7 +73,10 @@ export class SigningKeys {
     private readonly seal: SigningKeySeal,
   ) {
     this.secret = { kid: security.secretFingerprint, key: security.signingKey, algorithm: 'HS256' };
-    const secrets: VerificationKey[] = [this.secret, ...security.previousSecrets.map((p) => ({ kid: p.fingerprint, key: p.key, algorithm: 'HS256' as const }))];
+    const secrets: VerificationKey[] = [
+      this.secret,
+      ...security.previousSecrets.map((p) => ({ kid: p.fingerprint, key: p.key, algorithm: 'HS256' as const })),
+    ];
     this.secrets = new Map(secrets.map((secret) => [secret.kid, secret]));
     this.byKid = this.secrets;
   }
@@ -90,7 +93,9 @@ export class SigningKeys {
       const known = previous.get(row.kid);
       const privateKey = known?.privateKey ?? this.seal.open(row.sealedPrivateKey, row.kid);
       if (privateKey === null && known === undefined) {
-        this.logger.warn(`Signing key ${row.kid} cannot be opened with PLATFORM_JWT_SECRET or a previous secret: it verifies, but never signs here`);
+        this.logger.warn(
+          `Signing key ${row.kid} cannot be opened with PLATFORM_JWT_SECRET or a previous secret: it verifies, but never signs here`,
+        );
       }
       return {
         kid: row.kid,
@@ -155,7 +160,8 @@ export class SigningKeys {
   keyFor(requestType: JwtSecretRequestType, tokenOrPayload: unknown, options?: unknown): KeyObject {
     if (requestType === JwtSecretRequestType.SIGN) {
       const key = (options as JwtSignOptions | undefined)?.privateKey;
-      if (key === undefined || typeof key === 'string' || Buffer.isBuffer(key) || !('type' in key)) throw new Error('the signing key must be given');
+      if (key === undefined || typeof key === 'string' || Buffer.isBuffer(key) || !('type' in key))
+        throw new Error('the signing key must be given');
       return key;
     }
     const key = typeof tokenOrPayload === 'string' ? this.refreshVerificationKey(kidOf(tokenOrPayload)) : undefined;
