@@ -28,7 +28,7 @@ export default tseslint.config(
   { files: ['apps/cli/**'], rules: noImportsFrom('platform', 'apps') },
   { files: ['apps/platform/**'], rules: noImportsFrom('cli', 'apps') },
   {
-    files: ['libs/config/**', 'test/**'],
+    files: ['libs/config/**', 'test/**', 'packages/*/test/**'],
     rules: { 'no-restricted-properties': 'off' },
   },
   {

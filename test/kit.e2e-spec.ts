@@ -19,9 +19,19 @@ describe('the kit (@gatehouse/nest) with a real Gatehouse', () => {
     const token = await client.accessToken();
 
     const verifier = new GatehouseVerifier({ issuer: TEST_ISSUER, secret: TEST_SECRET });
-    expect(await verifier.verify(token, { audiences: ['web', 'api'] })).toMatchObject({ kind: 'user', userId: user.id, subject: user.id, audiences: ['web'] });
-    expect(await verifier.verify(token, { audiences: ['api'] })).toMatchObject({ status: 403, message: 'Invalid audience: this route accepts api' });
-    expect(await new GatehouseVerifier({ issuer: 'elsewhere', secret: TEST_SECRET }).verify(token, { audiences: ['web'] })).toMatchObject({ message: 'Invalid issuer' });
+    expect(await verifier.verify(token, { audiences: ['web', 'api'] })).toMatchObject({
+      kind: 'user',
+      userId: user.id,
+      subject: user.id,
+      audiences: ['web'],
+    });
+    expect(await verifier.verify(token, { audiences: ['api'] })).toMatchObject({
+      status: 403,
+      message: 'Invalid audience: this route accepts api',
+    });
+    expect(await new GatehouseVerifier({ issuer: 'elsewhere', secret: TEST_SECRET }).verify(token, { audiences: ['web'] })).toMatchObject({
+      message: 'Invalid issuer',
+    });
     const otherSecret = new GatehouseVerifier({ issuer: TEST_ISSUER, secret: 'another-secret-of-at-least-thirty-two-bytes' });
     expect(await otherSecret.verify(token, { audiences: ['web'] })).toMatchObject({ message: 'Invalid token' });
     // A refresh token is never an access token.

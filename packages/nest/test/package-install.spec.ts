@@ -64,10 +64,16 @@ describe('the kit installed from its tarball into a scratch NestJS project', () 
   });
 
   it('packs, installs, compiles and guards a route', async () => {
-    const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', workspace], { cwd: kitDir, env: environment(), maxBuffer: 16 * 1024 * 1024 });
+    const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', workspace], {
+      cwd: kitDir,
+      env: environment(),
+      maxBuffer: 16 * 1024 * 1024,
+    });
     const [packed] = JSON.parse(stdout.slice(stdout.indexOf('['))) as { filename: string; files: { path: string }[] }[];
     const files = packed.files.map((file) => file.path);
-    expect(files).toEqual(expect.arrayContaining(['package.json', 'README.md', 'dist/index.js', 'dist/index.d.ts', 'dist/client/gatehouse-client.js']));
+    expect(files).toEqual(
+      expect.arrayContaining(['package.json', 'README.md', 'dist/index.js', 'dist/index.d.ts', 'dist/client/gatehouse-client.js']),
+    );
     expect(files.filter((path) => path.startsWith('test/') || path.endsWith('.spec.ts'))).toEqual([]);
 
     const project = join(workspace, 'app');
@@ -109,7 +115,10 @@ describe('the kit installed from its tarball into a scratch NestJS project', () 
       { cwd: project, env: environment(), maxBuffer: 64 * 1024 * 1024 },
     );
     expect(readdirSync(join(project, 'node_modules', '@gatehouse'))).toEqual(['nest']);
-    await run(process.execPath, [join(project, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', project], { cwd: project, env: environment() });
+    await run(process.execPath, [join(project, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', project], {
+      cwd: project,
+      env: environment(),
+    });
 
     const child = spawn(process.execPath, [join(project, 'dist', 'main.js')], {
       cwd: project,
@@ -144,7 +153,10 @@ describe('the kit installed from its tarball into a scratch NestJS project', () 
     expect([admitted.status, await admitted.json()]).toEqual([200, { subject: 'user-42', kind: 'user', audiences: ['api'] }]);
     const webToken = await accessToken({ claims: { aud: ['web'] } });
     const wrongSurface = await fetch(`${url}/api/profile`, { headers: { authorization: `Bearer ${webToken}` } });
-    expect([wrongSurface.status, await wrongSurface.json()]).toEqual([403, { statusCode: 403, error: 'Forbidden', message: 'Invalid audience: this route accepts api' }]);
+    expect([wrongSurface.status, await wrongSurface.json()]).toEqual([
+      403,
+      { statusCode: 403, error: 'Forbidden', message: 'Invalid audience: this route accepts api' },
+    ]);
 
     const exited = new Promise((resolve) => child.once('exit', resolve));
     child.kill('SIGTERM');
