@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { registerConfigCommands } from './commands/config.command.js';
+import { registerKeysCommands } from './commands/keys.command.js';
 import { registerMigrateCommand } from './commands/migrate.command.js';
 import { registerSecretCommands } from './commands/secret.command.js';
 import { registerUserCommands } from './commands/user.command.js';
@@ -22,6 +23,7 @@ program.command('start', 'run the server (an embedded PostgreSQL when DATABASE_U
 });
 
 registerConfigCommands(program);
+registerKeysCommands(program);
 registerSecretCommands(program);
 registerMigrateCommand(program);
 registerUserCommands(program);

@@ -9,11 +9,13 @@ import { Session } from './sessions/session.entity.js';
 import { SessionsRepository } from './sessions/sessions.repository.js';
 import { SessionsService } from './sessions/sessions.service.js';
 import { SuccessorSeal } from './sessions/successor-seal.js';
-import { SigningKeys, SigningKeysModule } from './tokens/signing-keys.js';
+import { SigningKeyRotation } from './tokens/keys/signing-key-rotation.js';
+import { SigningKeys, SigningKeysModule } from './tokens/keys/signing-keys.js';
+import { SigningKeysRepository } from './tokens/keys/signing-keys.repository.js';
 import { TokenProvider } from './tokens/token-provider.js';
 
 /**
- * Tokens, sessions and revocation: what the CLI loads (`gatehouse user disable`) without an
+ * Tokens and their keys, sessions and revocation: what the CLI loads (`gatehouse user disable`) without an
  * HTTP server, a LISTEN connection, Redis or bcrypt workers.
  */
 @Module({
@@ -24,11 +26,32 @@ import { TokenProvider } from './tokens/token-provider.js';
     JwtModule.registerAsync({
       imports: [SigningKeysModule],
       inject: [SigningKeys],
-      useFactory: (keys: SigningKeys) => ({ secretOrKeyProvider: (type, tokenOrPayload) => keys.keyFor(type, tokenOrPayload) }),
+      useFactory: (keys: SigningKeys) => ({
+        secretOrKeyProvider: (type, tokenOrPayload, options) => keys.keyFor(type, tokenOrPayload, options),
+      }),
     }),
     SigningKeysModule,
   ],
-  providers: [AuthMetrics, TokenProvider, RevokedSessions, SessionsRepository, SessionsService, SuccessorSeal],
-  exports: [AuthMetrics, TokenProvider, RevokedSessions, SessionsRepository, SessionsService, SuccessorSeal],
+  providers: [
+    AuthMetrics,
+    TokenProvider,
+    RevokedSessions,
+    SessionsRepository,
+    SessionsService,
+    SuccessorSeal,
+    SigningKeysRepository,
+    SigningKeyRotation,
+  ],
+  exports: [
+    AuthMetrics,
+    TokenProvider,
+    RevokedSessions,
+    SessionsRepository,
+    SessionsService,
+    SuccessorSeal,
+    SigningKeysModule,
+    SigningKeysRepository,
+    SigningKeyRotation,
+  ],
 })
 export class AuthCoreModule {}

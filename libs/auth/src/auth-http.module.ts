@@ -16,6 +16,8 @@ import { RateLimitModule } from './http/rate-limit/rate-limit.module.js';
 import { RevocationSync } from './revocation/revocation-sync.js';
 import { AccessTokenVerifier } from './tokens/access-token-verifier.js';
 import { JwtAccessStrategy } from './tokens/jwt-access.strategy.js';
+import { SigningKeysSync } from './tokens/keys/signing-keys-sync.js';
+import { WellKnownController } from './http/well-known.controller.js';
 
 /**
  * Authentication over HTTP: the route-access table, the request hook that decides access, the
@@ -24,7 +26,7 @@ import { JwtAccessStrategy } from './tokens/jwt-access.strategy.js';
  */
 @Module({
   imports: [AuthCoreModule, UsersModule, DiscoveryModule, PassportModule, RateLimitModule],
-  controllers: [AuthController],
+  controllers: [AuthController, WellKnownController],
   providers: [
     {
       provide: RouteAccessTable,
@@ -47,6 +49,7 @@ import { JwtAccessStrategy } from './tokens/jwt-access.strategy.js';
     RouteAccessGuard,
     { provide: APP_GUARD, useExisting: RouteAccessGuard },
     RevocationSync,
+    SigningKeysSync,
     AuthRateLimits,
     AddressRateLimitGuard,
     AuthService,

@@ -17,3 +17,5 @@ export * from './tokens/access-token-verifier.js';
 export * from './tokens/token-claims.js';
 export * from './tokens/token-provider.js';
 export * from './http/auth.service.js';
+export * from './tokens/keys/signing-key-rotation.js';
+export * from './tokens/keys/signing-keys.js';

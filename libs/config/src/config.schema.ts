@@ -1,7 +1,7 @@
 import Joi from 'joi';
 import { isIP } from 'node:net';
-import { AUDIENCES, LOG_LEVELS, type TrustedProxies } from './gatehouse-config.js';
-import { hasPlaceholderPassword, isPlaceholder } from './placeholders.js';
+import { AUDIENCES, LOG_LEVELS, SIGNING_ALGORITHMS, type TrustedProxies } from './gatehouse-config.js';
+import { DEFAULT_JWT_SECRET, hasPlaceholderPassword, isPlaceholder } from './placeholders.js';
 
 /** The longest absolute session lifetime allowed, in seconds (10 years). */
 const MAX_SESSION_LIFETIME = 315_360_000;
@@ -127,6 +127,40 @@ const trustedProxies = Joi.custom((value: unknown, helpers) => {
 /** Outside dev, a secret copied from an example file (`change-me`, `<jwt-secret>`…) is refused. */
 const notPlaceholder: Joi.CustomValidator<string> = (value, helpers) =>
   isPlaceholder(value) ? helpers.error('secret.placeholder') : value;
+/**
+ * `PLATFORM_JWT_PREVIOUS_SECRETS`: earlier HS256 secrets, comma-separated (the `_FILE` variant
+ * gives them one per line, already split). Outside dev each must be a real secret of at least
+ * 32 bytes, and never the built-in one. The lines name an entry by its position, never its text.
+ */
+function previousSecrets(isDevelopment: boolean) {
+  return Joi.custom((value: unknown, helpers) => {
+    const entries = (Array.isArray(value) ? value.map(String) : String(value).split(',')).map((entry) => entry.trim());
+    const secrets: string[] = [];
+    for (const [index, secret] of entries.entries()) {
+      const position = index + 1;
+      if (secret === '') return helpers.error('secrets.empty', { position });
+      if (!isDevelopment) {
+        if (secret === DEFAULT_JWT_SECRET) return helpers.error('secrets.default', { position });
+        if (isPlaceholder(secret)) return helpers.error('secrets.placeholder', { position });
+        const bytes = Buffer.byteLength(secret, 'utf8');
+        if (bytes < MIN_SECRET_BYTES) return helpers.error('secrets.short', { position, bytes });
+      }
+      if (!secrets.includes(secret)) secrets.push(secret);
+    }
+    return secrets;
+  });
+}
+
+/** `https://auth.example.com` (an http or https URL without query or fragment), kept without its trailing slash. */
+const publicUrl = Joi.string()
+  .trim()
+  .uri({ scheme: ['http', 'https'] })
+  .custom((value: string, helpers) => {
+    const url = new URL(value);
+    if (url.search !== '' || url.hash !== '' || value.includes('?') || value.includes('#')) return helpers.error('url.query');
+    return value.replace(/\/+$/, '');
+  });
+
 /** Outside dev, a URL whose password was copied from an example file is refused. */
 const noPlaceholderPassword: Joi.CustomValidator<string> = (value, helpers) =>
   hasPlaceholderPassword(value) ? helpers.error('password.placeholder') : value;
@@ -170,6 +204,32 @@ function settingsSchema(isDevelopment: boolean): Joi.ObjectSchema {
           'secret.placeholder': 'is a placeholder from an example, not a secret',
           'string.min': 'is only {{bytes(#value)}} bytes long',
         }),
+    JWT_SIGNING_ALGORITHM: setting(
+      Joi.string()
+        .trim()
+        .valid(...SIGNING_ALGORITHMS)
+        .default('HS256'),
+      `one of ${SIGNING_ALGORITHMS.join(', ')}`,
+    ),
+    PLATFORM_JWT_PREVIOUS_SECRETS: setting(
+      previousSecrets(isDevelopment),
+      isDevelopment
+        ? 'a comma-separated list of earlier secrets'
+        : `a comma-separated list of earlier secrets, each of at least ${MIN_SECRET_BYTES} bytes and never the built-in development secret`,
+      {
+        'secrets.empty': 'entry {{#position}} is empty',
+        'secrets.default': 'entry {{#position}} is the public built-in development secret',
+        'secrets.placeholder': 'entry {{#position}} is a placeholder from an example, not a secret',
+        'secrets.short': 'entry {{#position}} is only {{#bytes}} bytes long',
+      },
+    ),
+    JWT_KEY_ROTATION_DAYS: setting(
+      integer().min(0).max(3650).default(90),
+      'an integer number of days from 0 to 3650 (0 = rotate only with `gatehouse keys rotate`)',
+    ),
+    PUBLIC_URL: setting(publicUrl, 'an http:// or https:// URL without query, such as https://auth.example.com', {
+      'url.query': '{{url(#value)}} has a query or fragment',
+    }),
     DATABASE_URL: setting(
       urlRule(Joi.string().uri({ scheme: ['postgres', 'postgresql'] })),
       'a postgres:// or postgresql:// URL, or unset for the embedded PostgreSQL',

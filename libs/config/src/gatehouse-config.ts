@@ -3,6 +3,17 @@ import type { KeyObject } from 'node:crypto';
 export const AUDIENCES = ['web', 'api', 'a2a', 'mcp'] as const;
 export type Audience = (typeof AUDIENCES)[number];
 
+/** How access tokens are signed (SPEC section 5): with the HMAC secret, or an asymmetric key Gatehouse keeps. */
+export const SIGNING_ALGORITHMS = ['HS256', 'RS256', 'ES256', 'EdDSA'] as const;
+export type SigningAlgorithm = (typeof SIGNING_ALGORITHMS)[number];
+
+/** An earlier HS256 secret, still accepted for verification (PLATFORM_JWT_PREVIOUS_SECRETS). */
+export interface PreviousSecret {
+  readonly key: KeyObject;
+  /** Short SHA-256 fingerprint; the `kid` of the tokens it signed. */
+  readonly fingerprint: string;
+}
+
 /** Where the signing secret came from; shown by `gatehouse config security show`. */
 export type SecretSource = 'default' | 'environment' | 'file';
 
@@ -29,6 +40,12 @@ export abstract class SecurityConfig {
   readonly secretFingerprint: string;
   /** True when signing with the public built-in development secret. */
   readonly usesDefaultSecret: boolean;
+  /** Earlier secrets: tokens (access and refresh) they signed keep verifying; nothing new is signed with them. */
+  readonly previousSecrets: readonly PreviousSecret[];
+  /** How access tokens are signed; refresh tokens are always HS256 with the secret (never verifiable with published keys). */
+  readonly signingAlgorithm: SigningAlgorithm;
+  /** Days between automatic rotations of the asymmetric signing key; 0 = only by `gatehouse keys rotate`. */
+  readonly keyRotationDays: number;
   /**
    * A refresh token presented again within this many seconds of its rotation is answered 401
    * without revoking the session (concurrent refreshes from one client).
@@ -71,6 +88,11 @@ export type TrustedProxies = false | number | readonly string[];
 export abstract class HttpConfig {
   readonly port: number;
   readonly host: string;
+  /**
+   * Gatehouse's external base URL (no trailing slash), for the metadata documents. Unset: in dev
+   * the address it listens on; outside dev the RFC 8414 document answers 404.
+   */
+  readonly publicUrl: string | undefined;
   /** Fastify's `trustProxy`: whom to believe for the client address in `X-Forwarded-For`. */
   readonly trustProxy: TrustedProxies;
   /** Origins allowed by CORS; empty means CORS is off (no cross-origin browser access). */

@@ -2,17 +2,15 @@ import { createHash, createSecretKey } from 'node:crypto';
 import { defaultBcryptWorkers } from './available-cpus.js';
 import { settingsFor } from './config.schema.js';
 import { readProcessEnvironment } from './env-file.js';
-import type { Audience, GatehouseConfig, LogLevel, SecurityConfig, TrustedProxies } from './gatehouse-config.js';
+import type { Audience, GatehouseConfig, LogLevel, SecurityConfig, SigningAlgorithm, TrustedProxies } from './gatehouse-config.js';
 import { type Environment, gatherSettings } from './sources.js';
 import { unknownVariableWarnings } from './unknown-variables.js';
 
 export type { Environment } from './sources.js';
 
-/**
- * The built-in development secret. It is public (it is in this file), so outside dev
- * Gatehouse refuses to issue or accept tokens signed with it.
- */
-export const DEFAULT_JWT_SECRET = 'gatehouse-insecure-development-secret-do-not-use-in-production';
+import { DEFAULT_JWT_SECRET } from './placeholders.js';
+
+export { DEFAULT_JWT_SECRET };
 
 export class ConfigValidationError extends Error {
   constructor(readonly problems: readonly string[]) {
@@ -80,6 +78,12 @@ function validate(env: Environment, envFile: string | undefined, fromFile: Reado
         'so users must sign in again instead of refreshing; make the refresh lifetime the longer one',
     );
   }
+  if (!isDevelopment && valid.PUBLIC_URL !== undefined && valid.JWT_ISSUER !== valid.PUBLIC_URL) {
+    warnings.push(
+      `JWT_ISSUER (${JSON.stringify(valid.JWT_ISSUER)}) is not PUBLIC_URL (${JSON.stringify(valid.PUBLIC_URL)}): OAuth clients that ` +
+        'check /.well-known/oauth-authorization-server (RFC 8414 section 3.3) expect the issuer to be that URL',
+    );
+  }
   const secret = valid.PLATFORM_JWT_SECRET ?? DEFAULT_JWT_SECRET;
   const usesDefaultSecret = secret === DEFAULT_JWT_SECRET;
   if (usesDefaultSecret && isDevelopment) {
@@ -99,6 +103,11 @@ function validate(env: Environment, envFile: string | undefined, fromFile: Reado
     secretSource: usesDefaultSecret ? 'default' : secretSource,
     secretFingerprint: fingerprintSecret(secret),
     usesDefaultSecret,
+    previousSecrets: (valid.PLATFORM_JWT_PREVIOUS_SECRETS ?? [])
+      .filter((previous) => previous !== secret)
+      .map((previous) => ({ key: createSecretKey(Buffer.from(previous, 'utf8')), fingerprint: fingerprintSecret(previous) })),
+    signingAlgorithm: valid.JWT_SIGNING_ALGORITHM,
+    keyRotationDays: valid.JWT_KEY_ROTATION_DAYS,
     refreshGraceSeconds: valid.REFRESH_GRACE_SECONDS,
     sessionMaxLifetime: valid.SESSION_MAX_LIFETIME,
   };
@@ -118,6 +127,7 @@ function validate(env: Environment, envFile: string | undefined, fromFile: Reado
     http: {
       port: valid.PORT,
       host: valid.HOST,
+      publicUrl: valid.PUBLIC_URL,
       trustProxy: valid.TRUST_PROXY,
       corsOrigins: valid.CORS_ORIGINS,
       logLevel: valid.LOG_LEVEL,
@@ -136,6 +146,10 @@ function validate(env: Environment, envFile: string | undefined, fromFile: Reado
 /** What the schema gives back for valid settings (defaults applied). */
 interface ValidSettings {
   PLATFORM_JWT_SECRET?: string;
+  PLATFORM_JWT_PREVIOUS_SECRETS?: string[];
+  JWT_SIGNING_ALGORITHM: SigningAlgorithm;
+  JWT_KEY_ROTATION_DAYS: number;
+  PUBLIC_URL?: string;
   JWT_ISSUER: string;
   JWT_ACCESS_TOKEN_EXPIRATION: number;
   JWT_REFRESH_TOKEN_EXPIRATION: number;

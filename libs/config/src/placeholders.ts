@@ -1,4 +1,10 @@
 /**
+ * The built-in development secret. It is public (it is in this file), so outside dev
+ * Gatehouse refuses to issue or accept tokens signed with it.
+ */
+export const DEFAULT_JWT_SECRET = 'gatehouse-insecure-development-secret-do-not-use-in-production';
+
+/**
  * Values that stand in for a real secret or password in an example file: `change-me`,
  * `replace-with-the-output-of-gatehouse-secret-generate` (the value the Kubernetes Secret once
  * shipped), `<jwt-secret>`, an unexpanded `${JWT_SECRET}`. Outside dev such a value is refused:

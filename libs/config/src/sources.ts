@@ -59,6 +59,7 @@ export function gatherSettings(
   }
 
   const secretSource = readSecretFile(env, settings, problems);
+  readPreviousSecretsFile(env, settings, problems);
   return { settings, problems, reported, secretSource };
 }
 
@@ -109,4 +110,38 @@ function readSecretFile(env: Environment, settings: Map<string, Setting>, proble
     settings.set('PLATFORM_JWT_SECRET', { value: secret, label: `PLATFORM_JWT_SECRET_FILE (${path})` });
   }
   return 'file';
+}
+
+/** `PLATFORM_JWT_PREVIOUS_SECRETS_FILE`: earlier secrets from a file, one per line (blank lines skipped). */
+function readPreviousSecretsFile(env: Environment, settings: Map<string, Setting>, problems: string[]): void {
+  const path = env.PLATFORM_JWT_PREVIOUS_SECRETS_FILE;
+  if (path === undefined) return;
+  if (env.PLATFORM_JWT_PREVIOUS_SECRETS !== undefined) {
+    problems.push('PLATFORM_JWT_PREVIOUS_SECRETS and PLATFORM_JWT_PREVIOUS_SECRETS_FILE: both are set; set only one of them');
+    return;
+  }
+  if (path.trim() === '') {
+    problems.push(
+      'PLATFORM_JWT_PREVIOUS_SECRETS_FILE: is set but empty; give the path of a file holding the earlier secrets, one per line',
+    );
+    return;
+  }
+  let content: string;
+  try {
+    content = readFileSync(path, 'utf8');
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code ?? 'unreadable';
+    problems.push(
+      `PLATFORM_JWT_PREVIOUS_SECRETS_FILE: cannot read ${path} (${reason}); give the path of a readable file holding the earlier secrets, one per line`,
+    );
+    return;
+  }
+  const secrets = content
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter((line) => line !== '');
+  // An empty file is a file of no previous secrets: the last one was just dropped from it.
+  if (secrets.length > 0) {
+    settings.set('PLATFORM_JWT_PREVIOUS_SECRETS', { value: secrets, label: `PLATFORM_JWT_PREVIOUS_SECRETS_FILE (${path})` });
+  }
 }

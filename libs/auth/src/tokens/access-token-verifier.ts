@@ -1,10 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { TokenExpiredError } from '@nestjs/jwt';
+import { errors as joseErrors, jwtVerify } from 'jose';
 import { LRUCache } from 'lru-cache';
 import { createHmac } from 'node:crypto';
-import { CLOCK_SKEW_SECONDS, type TokenClaims, type TokenRejection } from './token-claims.js';
+import { SecurityConfig } from '@app/config';
+import type { VerificationKey } from './keys/signing-keys.js';
+import { ACCESS_TOKEN_TYPE, checkClaims, CLOCK_SKEW_SECONDS, type TokenClaims, type TokenRejection } from './token-claims.js';
 import { ClaimsRejected, JwtAccessStrategy, type TokenCarrier } from './jwt-access.strategy.js';
-import { kidOf } from './token-kid.js';
+import { keyHintOf } from './token-kid.js';
 import { TokenProvider } from './token-provider.js';
 
 /** Verified access tokens kept, at most; the least recently used is dropped first. */
@@ -21,9 +24,12 @@ interface StrategyAttempt {
 /**
  * Every check an access token passes before a request may use it, fastest first:
  * 1. the verified-token cache: a token verified before skips everything but the expiry check;
- * 2. the signature pre-check (HS256): one HMAC with the key of the token's `kid`, compared in
- *    constant time, so a flood of forged tokens costs no JSON decoding of the payload;
- * 3. the passport-jwt strategy (`JwtAccessStrategy`): the full verification and the claims.
+ * 2. the key its `kid` names (an unknown `kid` makes the instance look in the database again,
+ *    at most once a second), whose one algorithm the token's `alg` must be;
+ * 3. for an HS256 token, the signature pre-check: one HMAC, compared in constant time, so a
+ *    flood of forged tokens costs no JSON decoding of the payload;
+ * 4. the passport-jwt strategy (`JwtAccessStrategy`): the full verification and the claims —
+ *    or, for EdDSA, which jsonwebtoken lacks, jose's `jwtVerify` and the same claim checks.
  * Revocation and audience are not this class's: they are checked on every request, cached or not.
  */
 @Injectable()
@@ -37,6 +43,7 @@ export class AccessTokenVerifier {
   constructor(
     private readonly tokens: TokenProvider,
     private readonly strategy: JwtAccessStrategy,
+    private readonly security: SecurityConfig,
   ) {}
 
   /**
@@ -57,27 +64,31 @@ export class AccessTokenVerifier {
   async verify(token: string): Promise<Readonly<TokenClaims> | TokenRejection> {
     const cached = this.cached(token);
     if (cached !== undefined) return cached;
-    if (!this.signatureMatches(token)) return 'invalid';
-    const outcome = await this.runStrategy(token);
+    const { kid, alg } = keyHintOf(token);
+    const key = this.tokens.verificationKey(kid) ?? (await this.tokens.lookUpVerificationKey(kid));
+    if (key === undefined || key.algorithm !== alg) return 'invalid';
+    if (key.algorithm === 'HS256' && !signatureMatches(token, key)) return 'invalid';
+    const outcome = key.algorithm === 'EdDSA' ? await this.verifyEdDsa(token, key) : await this.runStrategy(token);
     if (typeof outcome === 'string') return outcome;
     this.verified.set(token, Object.freeze(outcome));
     return outcome;
   }
 
-  /**
-   * Whether an HS256 token's signature is right: one HMAC with the key of its `kid`, its
-   * base64url form compared with the token's in constant time. A token failing it is refused
-   * without decoding anything more; one passing it still goes through the full verification.
-   */
-  private signatureMatches(token: string): boolean {
-    const signatureStart = token.lastIndexOf('.');
-    if (signatureStart <= 0) return false;
-    const key = this.tokens.verificationKey(kidOf(token));
-    if (key === undefined) return false;
-    // Only an HMAC key allows a pre-check cheaper than the verification itself.
-    if (key.type !== 'secret') return true;
-    const expected = createHmac('sha256', key).update(token.slice(0, signatureStart)).digest('base64url');
-    return equalInConstantTime(expected, token, signatureStart + 1);
+  /** EdDSA: jose checks the signature, `exp` and `nbf` (with the leeway), then the same claim checks as the strategy's. */
+  private async verifyEdDsa(token: string, key: VerificationKey): Promise<TokenClaims | TokenRejection> {
+    try {
+      const { payload, protectedHeader } = await jwtVerify(token, key.key, { algorithms: ['EdDSA'], clockTolerance: CLOCK_SKEW_SECONDS });
+      return checkClaims(protectedHeader, payload, {
+        type: ACCESS_TOKEN_TYPE,
+        issuer: this.security.issuer,
+        maxLifetime: this.security.accessTokenExpiration,
+        now: Date.now() / 1000,
+      });
+    } catch (error) {
+      if (error instanceof joseErrors.JWTExpired) return 'expired';
+      if (error instanceof joseErrors.JOSEError) return 'invalid';
+      throw error;
+    }
   }
 
   /** Runs the strategy as passport's `authenticate` middleware does: on a copy given the report callbacks. */
@@ -93,6 +104,18 @@ export class AccessTokenVerifier {
       attempt.authenticate({ token });
     });
   }
+}
+
+/**
+ * Whether an HS256 token's signature is right: one HMAC with its key, its base64url form
+ * compared with the token's in constant time. A token failing it is refused without decoding
+ * anything more; one passing it still goes through the full verification.
+ */
+function signatureMatches(token: string, key: VerificationKey): boolean {
+  const signatureStart = token.lastIndexOf('.');
+  if (signatureStart <= 0) return false;
+  const expected = createHmac('sha256', key.key).update(token.slice(0, signatureStart)).digest('base64url');
+  return equalInConstantTime(expected, token, signatureStart + 1);
 }
 
 /** What a strategy failure means for the client, told by the error's type. */

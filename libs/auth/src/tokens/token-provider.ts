@@ -1,10 +1,11 @@
 import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { JsonWebTokenError, JwtService, TokenExpiredError } from '@nestjs/jwt';
-import { type KeyObject, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { type Audience, SecurityConfig } from '@app/config';
 import { DomainError } from '@app/errors';
 import { AuthMetrics } from '../auth-metrics.js';
-import { SigningKeys } from './signing-keys.js';
+import { signEdDsa } from './keys/signing-key-material.js';
+import { type SignerKey, SigningKeys, type VerificationKey } from './keys/signing-keys.js';
 import {
   ACCESS_TOKEN_TYPE,
   checkClaims,
@@ -67,9 +68,9 @@ export class TokenProvider implements OnModuleInit {
     }
   }
 
-  /** The algorithms a token may be signed with; anything else is refused before its key is looked up. */
-  get algorithms(): string[] {
-    return this.keys.algorithms;
+  /** False outside dev with the built-in secret: nothing is issued or accepted. */
+  get enabled(): boolean {
+    return !this.disabled;
   }
 
   /** Refuses (503, and logs the refusal) when token issuance is disabled by misconfiguration. */
@@ -80,8 +81,10 @@ export class TokenProvider implements OnModuleInit {
     throw new TokenIssuanceDisabled();
   }
 
+  /** An access token, signed with the current key of `JWT_SIGNING_ALGORITHM`. */
   issueAccessToken(subject: TokenSubject): IssuedToken {
-    return this.issue(subject, ACCESS_TOKEN_TYPE, this.security.accessTokenExpiration);
+    this.assertCanIssue();
+    return this.issue(subject, ACCESS_TOKEN_TYPE, this.security.accessTokenExpiration, this.keys.accessSigner());
   }
 
   /**
@@ -93,7 +96,8 @@ export class TokenProvider implements OnModuleInit {
     const now = Math.floor(Date.now() / 1000);
     // At least a second: the caller checked `sessionEnded`, and the clock may have ticked since.
     const lifetime = Math.max(1, Math.min(this.security.refreshTokenExpiration, authTime + this.security.sessionMaxLifetime - now));
-    return this.issue(subject, REFRESH_TOKEN_TYPE, lifetime, { auth_time: authTime });
+    // Always HS256 with the secret: a refresh token is never verifiable with the published keys.
+    return this.issue(subject, REFRESH_TOKEN_TYPE, lifetime, this.keys.secret, { auth_time: authTime });
   }
 
   /** Whether a session that began at `authTime` (seconds) has lived `SESSION_MAX_LIFETIME`: it cannot be refreshed any more. */
@@ -101,19 +105,24 @@ export class TokenProvider implements OnModuleInit {
     return authTime + this.security.sessionMaxLifetime <= Math.floor(Date.now() / 1000);
   }
 
-  /** The key that verifies tokens carrying this `kid`, if any (none at all when issuance is disabled). */
-  verificationKey(kid: unknown): KeyObject | undefined {
+  /** The key that verifies access tokens carrying this `kid`, if any (none at all when issuance is disabled). */
+  verificationKey(kid: unknown): VerificationKey | undefined {
     return this.disabled ? undefined : this.keys.verificationKey(kid);
+  }
+
+  /** Like `verificationKey`, but an unknown `kid` makes this instance load the keys again first (another may have just made it). */
+  async lookUpVerificationKey(kid: unknown): Promise<VerificationKey | undefined> {
+    return this.disabled ? undefined : this.keys.lookUp(kid);
   }
 
   /** The verified claims of a refresh token, or why it is refused. */
   verifyRefreshToken(token: string): TokenClaims | TokenRejection {
-    if (this.verificationKey(kidOf(token)) === undefined) return 'invalid';
+    if (this.disabled || this.keys.refreshVerificationKey(kidOf(token)) === undefined) return 'invalid';
     let decoded: { header: { typ?: unknown }; payload: Record<string, unknown> };
     try {
-      // The key is the token's own, by its kid (SigningKeys.keyFor).
+      // The key is the secret (current or previous) the token's kid names (SigningKeys.keyFor).
       decoded = this.jwt.verify(token, {
-        algorithms: this.keys.algorithms as ['HS256'],
+        algorithms: ['HS256'],
         clockTolerance: CLOCK_SKEW_SECONDS,
         complete: true,
       });
@@ -129,7 +138,7 @@ export class TokenProvider implements OnModuleInit {
     });
   }
 
-  private issue(subject: TokenSubject, type: string, lifetime: number, extra: Partial<TokenClaims> = {}): IssuedToken {
+  private issue(subject: TokenSubject, type: string, lifetime: number, signer: SignerKey, extra: Partial<TokenClaims> = {}): IssuedToken {
     this.assertCanIssue();
     const now = Math.floor(Date.now() / 1000);
     const claims: TokenClaims = {
@@ -142,8 +151,9 @@ export class TokenProvider implements OnModuleInit {
       exp: now + lifetime,
       ...extra,
     };
-    const { kid, algorithm } = this.keys.current;
-    const token = this.jwt.sign(claims, { algorithm, header: { alg: algorithm, typ: type, kid } });
+    const { kid, algorithm, key } = signer;
+    const header = { alg: algorithm, typ: type, kid };
+    const token = algorithm === 'EdDSA' ? signEdDsa(header, claims, key) : this.jwt.sign(claims, { algorithm, header, privateKey: key });
     return { token, expiresIn: lifetime, expiresAt: new Date(claims.exp * 1000) };
   }
 }
