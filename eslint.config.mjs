@@ -29,7 +29,7 @@ export default tseslint.config(
   { files: ['apps/platform/**'], rules: noImportsFrom('cli', 'apps') },
   {
     // The example app reads its environment in one place, as Gatehouse does in libs/config.
-    files: ['libs/config/**', 'test/**', 'examples/workspace-app/src/settings.ts'],
+    files: ['libs/config/**', 'test/**', 'packages/*/test/**', 'examples/workspace-app/src/settings.ts'],
     rules: { 'no-restricted-properties': 'off' },
   },
   {

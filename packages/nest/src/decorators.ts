@@ -45,6 +45,6 @@ export function principalOf(request: object): GatehousePrincipal | undefined {
  * The principal of the request, in a handler of a guarded route:
  * `profile(@CurrentPrincipal() principal: GatehousePrincipal)`. Undefined on a public route.
  */
-export const CurrentPrincipal = createParamDecorator(
-  (_data: unknown, context: ExecutionContext): GatehousePrincipal | undefined => principalOf(context.switchToHttp().getRequest<object>()),
+export const CurrentPrincipal = createParamDecorator((_data: unknown, context: ExecutionContext): GatehousePrincipal | undefined =>
+  principalOf(context.switchToHttp().getRequest<object>()),
 );

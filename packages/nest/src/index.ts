@@ -9,4 +9,8 @@ export { GatehouseRefusal, type GatehouseRefusalReason, type GatehouseErrorBody,
 export { RouteAccessDeclarationError } from './route-access.js';
 export { SURFACES, type Surface } from './surfaces.js';
 export * from './client/gatehouse-client.js';
-export type { paths as GatehouseApiPaths, components as GatehouseApiComponents, operations as GatehouseApiOperations } from './client/gatehouse-api.js';
+export type {
+  paths as GatehouseApiPaths,
+  components as GatehouseApiComponents,
+  operations as GatehouseApiOperations,
+} from './client/gatehouse-api.js';

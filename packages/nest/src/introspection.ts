@@ -30,7 +30,9 @@ export class TokenIntrospection {
   ) {
     const cacheSeconds = options.cacheSeconds ?? MAX_INTROSPECTION_CACHE_SECONDS;
     if (!(cacheSeconds >= 0 && cacheSeconds <= MAX_INTROSPECTION_CACHE_SECONDS)) {
-      throw new Error(`GatehouseModule: introspection.cacheSeconds must be from 0 to ${MAX_INTROSPECTION_CACHE_SECONDS}, got ${cacheSeconds}`);
+      throw new Error(
+        `GatehouseModule: introspection.cacheSeconds must be from 0 to ${MAX_INTROSPECTION_CACHE_SECONDS}, got ${cacheSeconds}`,
+      );
     }
     this.cacheMs = cacheSeconds * 1000;
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;

@@ -66,6 +66,7 @@ export interface GatehouseModuleOptions {
 
 export interface GatehouseModuleAsyncOptions extends Pick<ModuleMetadata, 'imports'> {
   inject?: (InjectionToken | OptionalFactoryDependency)[];
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- Nest passes whatever `inject` names, as its own providers' types do
   useFactory: (...args: any[]) => GatehouseModuleOptions | Promise<GatehouseModuleOptions>;
 }
 

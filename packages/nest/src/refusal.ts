@@ -11,7 +11,8 @@ import { STATUS_CODES } from 'node:http';
  * - `resource`: the token does not carry the route's resource URI in `aud` (401 `invalid_token`, RFC 8707);
  * - `unavailable`: Gatehouse had to be asked (JWKS, introspection) and did not answer (503, `Retry-After`).
  */
-export type GatehouseRefusalReason = 'missing' | 'format' | 'duplicate' | 'invalid' | 'expired' | 'issuer' | 'audience' | 'resource' | 'unavailable';
+export type GatehouseRefusalReason =
+  'missing' | 'format' | 'duplicate' | 'invalid' | 'expired' | 'issuer' | 'audience' | 'resource' | 'unavailable';
 
 /** RFC 6750 section 3.1's error codes. */
 export type BearerError = 'invalid_request' | 'invalid_token' | 'insufficient_scope';
@@ -85,7 +86,9 @@ export const REFUSALS = {
 
 /** `Invalid audience: this route accepts web, api`, as Gatehouse words it. */
 export function invalidAudienceMessage(accepted: readonly string[]): string {
-  return accepted.length === 0 ? 'Invalid audience: this route accepts no audience' : `Invalid audience: this route accepts ${accepted.join(', ')}`;
+  return accepted.length === 0
+    ? 'Invalid audience: this route accepts no audience'
+    : `Invalid audience: this route accepts ${accepted.join(', ')}`;
 }
 
 /** 403 `insufficient_scope`: the token carries none of the surfaces the route accepts. */

@@ -61,7 +61,8 @@ export function resolveRouteAccess(handler: Target, controller: Target, options:
   const audiences = declaration.audiences!;
   const resource = metadataOf<string | null>(ROUTE_RESOURCE, handler, controller) ?? options.resource ?? null;
   const resourceMetadataUrl =
-    metadataOf<string>(ROUTE_RESOURCE_METADATA, handler, controller) ?? (audiences.includes('mcp') ? options.resourceMetadataUrl : undefined);
+    metadataOf<string>(ROUTE_RESOURCE_METADATA, handler, controller) ??
+    (audiences.includes('mcp') ? options.resourceMetadataUrl : undefined);
   return { kind: 'guarded', expectations: { audiences, resource }, resourceMetadataUrl };
 }
 

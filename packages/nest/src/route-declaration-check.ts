@@ -26,7 +26,11 @@ export class RouteDeclarationCheck implements OnModuleInit {
       const prototype = controller.prototype as Record<string, unknown>;
       for (const name of this.scanner.getAllMethodNames(prototype)) {
         const handler = prototype[name];
-        if (typeof handler !== 'function' || !Reflect.hasMetadata(PATH_METADATA, handler) || !Reflect.hasMetadata(METHOD_METADATA, handler)) {
+        if (
+          typeof handler !== 'function' ||
+          !Reflect.hasMetadata(PATH_METADATA, handler) ||
+          !Reflect.hasMetadata(METHOD_METADATA, handler)
+        ) {
           continue;
         }
         const access = resolveRouteAccess(handler, controller, this.options);

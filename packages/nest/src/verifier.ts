@@ -192,12 +192,18 @@ function toVerifiedToken(token: string, payload: JWTPayload, latestIssuedAt: num
   const { sub, aud, exp, iat, sid, jti, client_id, workspace_id, workspace_role, scope, act } = payload as Record<string, unknown>;
   if (typeof sub !== 'string' || sub === '' || typeof exp !== 'number' || typeof iat !== 'number' || iat > latestIssuedAt) return undefined;
   if (!Array.isArray(aud) || aud.length === 0 || !aud.every((entry) => typeof entry === 'string')) return undefined;
-  if (!optionalString(sid) || !optionalString(jti) || !optionalString(client_id) || !optionalString(workspace_id) || !optionalString(scope)) {
+  if (
+    !optionalString(sid) ||
+    !optionalString(jti) ||
+    !optionalString(client_id) ||
+    !optionalString(workspace_id) ||
+    !optionalString(scope)
+  ) {
     return undefined;
   }
   if (workspace_role !== undefined && !WORKSPACE_ROLES.has(workspace_role as string)) return undefined;
   if (act !== undefined && !isActor(act)) return undefined;
-  const entries = aud as string[];
+  const entries = aud;
   const surfaces = entries.filter(isSurface);
   const resources = entries.filter((entry) => !isSurface(entry) && URL.canParse(entry));
   const isClient = sub.startsWith(CLIENT_SUBJECT_PREFIX);
@@ -215,7 +221,7 @@ function toVerifiedToken(token: string, payload: JWTPayload, latestIssuedAt: num
   if (sid !== undefined) principal.sessionId = sid as string;
   if (workspace_id !== undefined) principal.workspaceId = workspace_id as string;
   if (workspace_role !== undefined) principal.workspaceRole = workspace_role as WorkspaceRole;
-  if (act !== undefined) principal.actor = act as Actor;
+  if (act !== undefined) principal.actor = act;
   if (scope !== undefined) principal.scope = (scope as string).split(' ').filter((entry) => entry !== '');
   return { exp, surfaces, resources, principal: Object.freeze(principal) };
 }
@@ -245,12 +251,15 @@ function assertValidOptions(options: GatehouseModuleOptions): void {
   const problems: string[] = [];
   if (typeof options.issuer !== 'string' || options.issuer === '') problems.push('issuer is required');
   if ((options.jwksUrl === undefined) === (options.secret === undefined)) problems.push('give exactly one of jwksUrl and secret');
-  if (options.jwksUrl !== undefined && !/^https?:\/\//.test(options.jwksUrl)) problems.push(`jwksUrl must be an http(s) URL, got ${options.jwksUrl}`);
+  if (options.jwksUrl !== undefined && !/^https?:\/\//.test(options.jwksUrl))
+    problems.push(`jwksUrl must be an http(s) URL, got ${options.jwksUrl}`);
   if (options.secret === '') problems.push('secret must not be empty');
   if (options.previousSecrets !== undefined && options.secret === undefined) problems.push('previousSecrets go with secret (HS256)');
-  if (options.resource !== undefined && !URL.canParse(options.resource)) problems.push(`resource must be an absolute URI, got ${options.resource}`);
+  if (options.resource !== undefined && !URL.canParse(options.resource))
+    problems.push(`resource must be an absolute URI, got ${options.resource}`);
   const tolerance = options.clockToleranceSeconds;
-  if (tolerance !== undefined && !(Number.isFinite(tolerance) && tolerance >= 0)) problems.push('clockToleranceSeconds must be a number ≥ 0');
+  if (tolerance !== undefined && !(Number.isFinite(tolerance) && tolerance >= 0))
+    problems.push('clockToleranceSeconds must be a number ≥ 0');
   if (options.algorithms?.includes('HS256') || options.algorithms?.includes('none')) {
     problems.push('algorithms lists the asymmetric ones (RS256, ES256, EdDSA); HS256 goes with secret');
   }

@@ -20,10 +20,17 @@ class FakeGatehouse {
   async start(): Promise<string> {
     this.server = await startLocalServer(async (request, body, response) => {
       const path = request.url ?? '';
-      this.requests.push({ method: request.method!, path, authorization: request.headers.authorization, contentType: request.headers['content-type'], body });
+      this.requests.push({
+        method: request.method!,
+        path,
+        authorization: request.headers.authorization,
+        contentType: request.headers['content-type'],
+        body,
+      });
       if (path === '/auth/login') {
         const { email, password } = JSON.parse(body) as { email: string; password: string };
-        if (password !== 'correct horse battery') return sendJson(response, 401, { statusCode: 401, error: 'Unauthorized', message: 'Invalid email or password' });
+        if (password !== 'correct horse battery')
+          return sendJson(response, 401, { statusCode: 401, error: 'Unauthorized', message: 'Invalid email or password' });
         return sendJson(response, 200, this.pair(randomUUID(), email));
       }
       if (path === '/auth/refresh') {
@@ -32,7 +39,11 @@ class FakeGatehouse {
         const session = this.current.get(refresh_token);
         if (session === undefined || this.revokedSessions.has(session)) {
           this.reuseDetected = true;
-          return sendJson(response, 401, { statusCode: 401, error: 'Unauthorized', message: 'Refresh token reuse detected; the session has been revoked' });
+          return sendJson(response, 401, {
+            statusCode: 401,
+            error: 'Unauthorized',
+            message: 'Refresh token reuse detected; the session has been revoked',
+          });
         }
         this.current.delete(refresh_token);
         return sendJson(response, 200, this.pair(session, 'ada@example.com'));
@@ -46,8 +57,14 @@ class FakeGatehouse {
         if (form.get('grant_type') === 'client_credentials' && request.headers.authorization === undefined) {
           return sendJson(response, 401, { error: 'invalid_client', error_description: 'Client authentication failed' });
         }
-        if (form.getAll('audience').includes('web')) return sendJson(response, 400, { error: 'invalid_target', error_description: 'The subject token does not carry web' });
-        return sendJson(response, 200, { access_token: `exchanged-${randomUUID()}`, issued_token_type: 'urn:ietf:params:oauth:token-type:access_token', token_type: 'Bearer', expires_in: 3600 });
+        if (form.getAll('audience').includes('web'))
+          return sendJson(response, 400, { error: 'invalid_target', error_description: 'The subject token does not carry web' });
+        return sendJson(response, 200, {
+          access_token: `exchanged-${randomUUID()}`,
+          issued_token_type: 'urn:ietf:params:oauth:token-type:access_token',
+          token_type: 'Bearer',
+          expires_in: 3600,
+        });
       }
       sendJson(response, 404, { statusCode: 404, error: 'Not Found', message: 'Cannot find it' });
     });
@@ -88,7 +105,11 @@ describe('GatehouseClient', () => {
   it('signs in, holds the pair and hands out the access token without refreshing while it is fresh', async () => {
     const client = new GatehouseClient({ baseUrl: `${baseUrl}/` });
     const pair = await client.login('ada@example.com', 'correct horse battery', { audience: ['web', 'api'] });
-    expect(JSON.parse(gatehouse.requests.at(-1)!.body)).toEqual({ email: 'ada@example.com', password: 'correct horse battery', audience: ['web', 'api'] });
+    expect(JSON.parse(gatehouse.requests.at(-1)!.body)).toEqual({
+      email: 'ada@example.com',
+      password: 'correct horse battery',
+      audience: ['web', 'api'],
+    });
     const refreshes = gatehouse.count('/auth/refresh');
     expect(await client.accessToken()).toBe(pair.access_token);
     expect(client.tokens?.refreshToken).toBe(pair.refresh_token);
@@ -124,21 +145,34 @@ describe('GatehouseClient', () => {
 
   it('reports a refused login with Gatehouse’s message and status', async () => {
     const client = new GatehouseClient({ baseUrl });
-    await expect(client.login('ada@example.com', 'wrong password')).rejects.toMatchObject({ status: 401, message: 'Invalid email or password' });
+    await expect(client.login('ada@example.com', 'wrong password')).rejects.toMatchObject({
+      status: 401,
+      message: 'Invalid email or password',
+    });
   });
 
   it('signs out with the access token and forgets the pair', async () => {
     const client = new GatehouseClient({ baseUrl });
     const { access_token } = await client.login('ada@example.com', 'correct horse battery');
     await client.logout({ scope: 'global' });
-    expect(gatehouse.requests.at(-1)).toMatchObject({ method: 'POST', path: '/auth/logout?scope=global', authorization: `Bearer ${access_token}` });
+    expect(gatehouse.requests.at(-1)).toMatchObject({
+      method: 'POST',
+      path: '/auth/logout?scope=global',
+      authorization: `Bearer ${access_token}`,
+    });
     expect(client.tokens).toBeUndefined();
   });
 
   it('exchanges its access token (RFC 8693) in a form body, with its client credentials', async () => {
     const client = new GatehouseClient({ baseUrl, clientId: 'agent', clientSecret: 's3cret' });
     const { access_token } = await client.login('ada@example.com', 'correct horse battery');
-    const exchanged = await client.exchange({ audience: 'mcp', resource: 'https://app.example/mcp', workspaceId: 'ws-1', actorToken: 'actor-token', scope: ['notes:read'] });
+    const exchanged = await client.exchange({
+      audience: 'mcp',
+      resource: 'https://app.example/mcp',
+      workspaceId: 'ws-1',
+      actorToken: 'actor-token',
+      scope: ['notes:read'],
+    });
     expect(exchanged).toMatchObject({ token_type: 'Bearer', expires_in: 3600, access_token: expect.stringMatching(/^exchanged-/) });
     const sent = gatehouse.requests.at(-1)!;
     expect(sent.contentType).toBe('application/x-www-form-urlencoded');
@@ -171,7 +205,9 @@ describe('GatehouseClient', () => {
     const sent = gatehouse.requests.at(-1)!;
     expect(sent.authorization).toBe(`Basic ${Buffer.from('reporting:p%40ss%3Aword').toString('base64')}`);
     expect(new URLSearchParams(sent.body).getAll('audience')).toEqual(['api', 'a2a']);
-    await expect(new GatehouseClient({ baseUrl }).clientCredentials()).rejects.toThrow('clientCredentials() needs the clientId and clientSecret options');
+    await expect(new GatehouseClient({ baseUrl }).clientCredentials()).rejects.toThrow(
+      'clientCredentials() needs the clientId and clientSecret options',
+    );
   });
 
   it('says when Gatehouse cannot be reached (status 0)', async () => {

@@ -9,7 +9,8 @@ const MCP_RESOURCE = 'https://app.example/mcp';
 const RESOURCE_METADATA = 'https://app.example/.well-known/oauth-protected-resource/mcp';
 
 /** The principal as a handler sees it, minus what is not JSON. */
-const shown = (principal: GatehousePrincipal | undefined) => (principal === undefined ? { none: true } : { ...principal, token: undefined, claims: undefined });
+const shown = (principal: GatehousePrincipal | undefined) =>
+  principal === undefined ? { none: true } : { ...principal, token: undefined, claims: undefined };
 
 @Controller('open')
 class OpenController {
@@ -50,7 +51,11 @@ const options = { issuer: ISSUER, secret: SECRET, previousSecrets: [PREVIOUS_SEC
 /** What a client sees: status, the challenge and the body. */
 async function call(url: string, authorization?: string, method = 'GET') {
   const response = await fetch(url, { method, headers: authorization === undefined ? {} : { authorization } });
-  return { status: response.status, challenge: response.headers.get('www-authenticate'), body: (await response.json()) as Record<string, unknown> };
+  return {
+    status: response.status,
+    challenge: response.headers.get('www-authenticate'),
+    body: (await response.json()) as Record<string, unknown>,
+  };
 }
 
 const refusal = (status: number, error: string, message: string) => ({ statusCode: status, error, message });
@@ -75,23 +80,32 @@ describe.each(PLATFORMS)('the guard on %s', (platform) => {
     });
   });
 
-  it.each(['Basic dXNlcjpwYXNz', 'Bearer', 'Bearer not-a-jwt', 'Bearer a.b.c d', 'Token a.b.c'])('refuses the header %p as malformed', async (header) => {
-    const message = 'Invalid Authorization header format. Use: Bearer <token>';
-    expect(await call(`${app.url}/app/profile`, header)).toEqual({
-      status: 401,
-      challenge: challenge('invalid_token', message),
-      body: refusal(401, 'Unauthorized', message),
-    });
-  });
+  it.each(['Basic dXNlcjpwYXNz', 'Bearer', 'Bearer not-a-jwt', 'Bearer a.b.c d', 'Token a.b.c'])(
+    'refuses the header %p as malformed',
+    async (header) => {
+      const message = 'Invalid Authorization header format. Use: Bearer <token>';
+      expect(await call(`${app.url}/app/profile`, header)).toEqual({
+        status: 401,
+        challenge: challenge('invalid_token', message),
+        body: refusal(401, 'Unauthorized', message),
+      });
+    },
+  );
 
   it('refuses a request with two Authorization headers with 400 invalid_request', async () => {
     const token = await accessToken();
     const answer = await new Promise<{ status: number; challenge: string | undefined; body: unknown }>((resolve, reject) => {
-      const outgoing = httpRequest(`${app.url}/app/profile`, { headers: { authorization: [`Bearer ${token}`, `Bearer ${token}`] } }, (incoming) => {
-        let text = '';
-        incoming.on('data', (chunk: Buffer) => (text += chunk.toString()));
-        incoming.on('end', () => resolve({ status: incoming.statusCode!, challenge: incoming.headers['www-authenticate'], body: JSON.parse(text) }));
-      });
+      const outgoing = httpRequest(
+        `${app.url}/app/profile`,
+        { headers: { Authorization: [`Bearer ${token}`, `Bearer ${token}`] } },
+        (incoming) => {
+          let text = '';
+          incoming.on('data', (chunk: Buffer) => (text += chunk.toString()));
+          incoming.on('end', () =>
+            resolve({ status: incoming.statusCode!, challenge: incoming.headers['www-authenticate'], body: JSON.parse(text) }),
+          );
+        },
+      );
       outgoing.on('error', reject);
       outgoing.end();
     });
@@ -106,7 +120,15 @@ describe.each(PLATFORMS)('the guard on %s', (platform) => {
     const token = await accessToken({ claims: { sub: 'user-1', sid: 'session-1', aud: ['web', 'mcp', MCP_RESOURCE] } });
     const { status, body } = await call(`${app.url}/app/profile`, `Bearer ${token}`);
     expect(status).toBe(200);
-    expect(body).toEqual({ kind: 'user', subject: 'user-1', userId: 'user-1', sessionId: 'session-1', audiences: ['web'], resources: [MCP_RESOURCE], expiresAt: expect.any(String) });
+    expect(body).toEqual({
+      kind: 'user',
+      subject: 'user-1',
+      userId: 'user-1',
+      sessionId: 'session-1',
+      audiences: ['web'],
+      resources: [MCP_RESOURCE],
+      expiresAt: expect.any(String),
+    });
   });
 
   it('hands the handler the workspace, role, actor and scope of an exchanged token', async () => {
@@ -144,7 +166,17 @@ describe.each(PLATFORMS)('the guard on %s', (platform) => {
   it('tells a client token (sub client:<id>, no session) from a user token', async () => {
     const token = await accessToken({ claims: { sub: 'client:reporting', aud: ['api'] }, without: ['sid'] });
     const { status, body } = await call(`${app.url}/app/profile`, `Bearer ${token}`);
-    expect([status, body]).toEqual([200, { kind: 'client', subject: 'client:reporting', clientId: 'reporting', audiences: ['api'], resources: [], expiresAt: expect.any(String) }]);
+    expect([status, body]).toEqual([
+      200,
+      {
+        kind: 'client',
+        subject: 'client:reporting',
+        clientId: 'reporting',
+        audiences: ['api'],
+        resources: [],
+        expiresAt: expect.any(String),
+      },
+    ]);
   });
 
   it('accepts tokens signed with a previous secret, and refuses any other secret', async () => {
@@ -166,13 +198,23 @@ describe.each(PLATFORMS)('the guard on %s', (platform) => {
     ['a token without sub', () => accessToken({ without: ['sub'] })],
     ['a token whose aud is not a list', () => accessToken({ claims: { aud: 'web' } })],
     ['a token with an unknown workspace role', () => accessToken({ claims: { workspace_role: 'superuser' } })],
-    ['a token whose header makes an extension critical', () => Promise.resolve(handMadeToken({ alg: 'HS256', typ: 'at+jwt', crit: ['exp2'], exp2: 1 }, defaultClaims()))],
+    [
+      'a token whose header makes an extension critical',
+      () => Promise.resolve(handMadeToken({ alg: 'HS256', typ: 'at+jwt', crit: ['exp2'], exp2: 1 }, defaultClaims())),
+    ],
     ['an unsigned token (alg none)', () => Promise.resolve(handMadeToken({ alg: 'none', typ: 'at+jwt' }, defaultClaims()))],
     [
       'a token signed with RS256 (algorithm not allowed with a secret)',
       async () => accessToken({ alg: 'RS256', key: (await generateKeyPair('RS256')).privateKey }),
     ],
-    ['a tampered token', async () => (await accessToken()).replace(/\.[^.]+\./, `.${Buffer.from(JSON.stringify({ iss: ISSUER, sub: 'x', aud: ['web'], iat: 1, exp: 9e9 })).toString('base64url')}.`)],
+    [
+      'a tampered token',
+      async () =>
+        (await accessToken()).replace(
+          /\.[^.]+\./,
+          `.${Buffer.from(JSON.stringify({ iss: ISSUER, sub: 'x', aud: ['web'], iat: 1, exp: 9e9 })).toString('base64url')}.`,
+        ),
+    ],
   ];
   it.each(invalidTokens)('refuses %s with 401 Invalid token', async (_name, make) => {
     expect(await call(`${app.url}/app/profile`, `Bearer ${await make()}`)).toEqual({
@@ -220,7 +262,9 @@ describe.each(PLATFORMS)('the guard on %s', (platform) => {
       body: refusal(403, 'Forbidden', 'Invalid audience: this route accepts web, api'),
     });
     const webToken = await accessToken({ claims: { aud: ['web'] } });
-    expect((await call(`${app.url}/app/api-only`, `Bearer ${webToken}`)).body).toEqual(refusal(403, 'Forbidden', 'Invalid audience: this route accepts api'));
+    expect((await call(`${app.url}/app/api-only`, `Bearer ${webToken}`)).body).toEqual(
+      refusal(403, 'Forbidden', 'Invalid audience: this route accepts api'),
+    );
   });
 
   it('names the resource metadata in every challenge of an mcp route', async () => {
@@ -276,14 +320,17 @@ describe('deny by default', () => {
     }
   }
 
-  it.each(PLATFORMS)('refuses to start (%s) while a route declares neither @Public() nor @Audiences(), naming each mistake', async (platform) => {
-    const started = startApp(platform, options, [OpenController, ForgottenController, MixedController]);
-    await expect(started).rejects.toThrow(RouteAccessDeclarationError);
-    await expect(started).rejects.toThrow(
-      'Every route must declare its access once (@Public() or @Audiences(...)): ForgottenController.forgotten declares neither @Public() nor @Audiences(); ' +
-        'ForgottenController.both declares both @Public() and @Audiences(); MixedController.mixed mixes @Public() and @Audiences() between the method and its class',
-    );
-  });
+  it.each(PLATFORMS)(
+    'refuses to start (%s) while a route declares neither @Public() nor @Audiences(), naming each mistake',
+    async (platform) => {
+      const started = startApp(platform, options, [OpenController, ForgottenController, MixedController]);
+      await expect(started).rejects.toThrow(RouteAccessDeclarationError);
+      await expect(started).rejects.toThrow(
+        'Every route must declare its access once (@Public() or @Audiences(...)): ForgottenController.forgotten declares neither @Public() nor @Audiences(); ' +
+          'ForgottenController.both declares both @Public() and @Audiences(); MixedController.mixed mixes @Public() and @Audiences() between the method and its class',
+      );
+    },
+  );
 
   it.each(PLATFORMS)("with undeclaredRoutes: 'deny', starts (%s) and refuses those routes with 403", async (platform) => {
     const app = await startApp(platform, { ...options, undeclaredRoutes: 'deny' }, [OpenController, ForgottenController]);
@@ -307,7 +354,14 @@ describe('the module options', () => {
     [{ issuer: ISSUER, secret: SECRET, jwksUrl: 'http://127.0.0.1:1/jwks.json' }, 'give exactly one of jwksUrl and secret'],
     [{ issuer: '', secret: SECRET }, 'issuer is required'],
     [{ issuer: ISSUER, secret: SECRET, resource: 'not a uri' }, 'resource must be an absolute URI, got not a uri'],
-    [{ issuer: ISSUER, secret: SECRET, introspection: { endpoint: 'http://127.0.0.1:1/', clientId: 'a', clientSecret: 'b', cacheSeconds: 6 } }, 'cacheSeconds must be from 0 to 5'],
+    [
+      {
+        issuer: ISSUER,
+        secret: SECRET,
+        introspection: { endpoint: 'http://127.0.0.1:1/', clientId: 'a', clientSecret: 'b', cacheSeconds: 6 },
+      },
+      'cacheSeconds must be from 0 to 5',
+    ],
   ])('refuses %p at start-up', async (bad, message) => {
     await expect(startApp('fastify', bad, [OpenController])).rejects.toThrow(message);
   });

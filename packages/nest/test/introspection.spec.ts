@@ -17,8 +17,10 @@ class IntrospectionServer {
   async start(): Promise<string> {
     const expected = `Basic ${Buffer.from(`${encodeURIComponent(CLIENT_ID)}:${encodeURIComponent(CLIENT_SECRET)}`).toString('base64')}`;
     this.server = await startLocalServer((request, body, response) => {
-      if (request.method !== 'POST' || request.headers['content-type'] !== 'application/x-www-form-urlencoded') return sendJson(response, 400, { error: 'invalid_request' });
-      if (request.headers.authorization !== expected) return sendJson(response, 401, { error: 'invalid_client' }, { 'www-authenticate': 'Basic' });
+      if (request.method !== 'POST' || request.headers['content-type'] !== 'application/x-www-form-urlencoded')
+        return sendJson(response, 400, { error: 'invalid_request' });
+      if (request.headers.authorization !== expected)
+        return sendJson(response, 401, { error: 'invalid_client' }, { 'www-authenticate': 'Basic' });
       const token = new URLSearchParams(body).get('token') ?? '';
       this.asked.push(token);
       if (this.status !== 200) return sendJson(response, this.status, { error: 'server_error' });
@@ -50,7 +52,11 @@ describe('revocation awareness through introspection', () => {
   let app: TestApp;
   beforeAll(async () => {
     endpoint = await introspection.start();
-    app = await startApp('fastify', { issuer: ISSUER, secret: SECRET, introspection: { endpoint, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET } }, [ApiController]);
+    app = await startApp(
+      'fastify',
+      { issuer: ISSUER, secret: SECRET, introspection: { endpoint, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET } },
+      [ApiController],
+    );
   });
   afterAll(async () => {
     await app.close();
@@ -59,7 +65,12 @@ describe('revocation awareness through introspection', () => {
 
   const profile = async (token: string) => {
     const response = await fetch(`${app.url}/api/profile`, { headers: { authorization: `Bearer ${token}` } });
-    return { status: response.status, retryAfter: response.headers.get('retry-after'), challenge: response.headers.get('www-authenticate'), body: await response.json() };
+    return {
+      status: response.status,
+      retryAfter: response.headers.get('retry-after'),
+      challenge: response.headers.get('www-authenticate'),
+      body: await response.json(),
+    };
   };
 
   it('lets an active token through, asking Gatehouse with the client credentials (HTTP Basic) and a form body', async () => {
@@ -112,7 +123,11 @@ describe('revocation awareness through introspection', () => {
         status: 503,
         retryAfter: '5',
         challenge: null,
-        body: { statusCode: 503, error: 'Service Unavailable', message: 'Gatehouse could not be reached to check the token; retry in 5 seconds' },
+        body: {
+          statusCode: 503,
+          error: 'Service Unavailable',
+          message: 'Gatehouse could not be reached to check the token; retry in 5 seconds',
+        },
       });
     } finally {
       introspection.status = 200;
@@ -122,16 +137,28 @@ describe('revocation awareness through introspection', () => {
 
   it('fails closed with 503 when its client credentials are refused, or nothing listens', async () => {
     const token = await apiToken();
-    const wrongSecret = new GatehouseVerifier({ issuer: ISSUER, secret: SECRET, introspection: { endpoint, clientId: CLIENT_ID, clientSecret: 'wrong' } });
+    const wrongSecret = new GatehouseVerifier({
+      issuer: ISSUER,
+      secret: SECRET,
+      introspection: { endpoint, clientId: CLIENT_ID, clientSecret: 'wrong' },
+    });
     expect(await wrongSecret.verify(token, api)).toMatchObject({ reason: 'unavailable', status: 503 });
     const closed = await startLocalServer(() => undefined);
     await closed.close();
-    const nowhere = new GatehouseVerifier({ issuer: ISSUER, secret: SECRET, introspection: { endpoint: closed.url, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET } });
+    const nowhere = new GatehouseVerifier({
+      issuer: ISSUER,
+      secret: SECRET,
+      introspection: { endpoint: closed.url, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET },
+    });
     expect(await nowhere.verify(token, api)).toMatchObject({ reason: 'unavailable', status: 503 });
   });
 
   it('asks every time with cacheSeconds: 0, and never for a token refused before introspection', async () => {
-    const verifier = new GatehouseVerifier({ issuer: ISSUER, secret: SECRET, introspection: { endpoint, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, cacheSeconds: 0 } });
+    const verifier = new GatehouseVerifier({
+      issuer: ISSUER,
+      secret: SECRET,
+      introspection: { endpoint, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, cacheSeconds: 0 },
+    });
     const token = await apiToken();
     for (let i = 0; i < 3; i++) expect(await verifier.verify(token, api)).not.toBeInstanceOf(GatehouseRefusal);
     expect(introspection.count(token)).toBe(3);

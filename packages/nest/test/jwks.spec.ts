@@ -94,7 +94,11 @@ describe('verification against a JWKS (asymmetric keys)', () => {
     expect(refused).toMatchObject({
       reason: 'unavailable',
       status: 503,
-      body: { statusCode: 503, error: 'Service Unavailable', message: 'Gatehouse could not be reached to check the token; retry in 5 seconds' },
+      body: {
+        statusCode: 503,
+        error: 'Service Unavailable',
+        message: 'Gatehouse could not be reached to check the token; retry in 5 seconds',
+      },
     });
     expect((refused as GatehouseRefusal).headers()).toEqual({ 'Retry-After': '5' });
     jwks.status = 200;
@@ -112,13 +116,20 @@ describe('verification against a JWKS (asymmetric keys)', () => {
 
 describe('GatehouseVerifier outside the guard', () => {
   it('checks an Authorization header and a resource, or none when told resource: null', async () => {
-    const verifier = new GatehouseVerifier({ issuer: ISSUER, secret: 'kit-test-secret-of-at-least-thirty-two-bytes', resource: 'https://app.example/mcp' });
+    const verifier = new GatehouseVerifier({
+      issuer: ISSUER,
+      secret: 'kit-test-secret-of-at-least-thirty-two-bytes',
+      resource: 'https://app.example/mcp',
+    });
     const token = await accessToken({ claims: { aud: ['mcp'] } });
     expect(await verifier.verifyAuthorization(undefined, { audiences: ['mcp'] })).toMatchObject({ reason: 'missing', status: 401 });
     expect(await verifier.verifyAuthorization(`bearer ${token}`, { audiences: ['mcp'] })).toMatchObject({
       reason: 'resource',
       message: 'Invalid resource: this route accepts tokens for https://app.example/mcp',
     });
-    expect(await verifier.verifyAuthorization(`Bearer ${token}`, { audiences: ['mcp'], resource: null })).toMatchObject({ kind: 'user', audiences: ['mcp'] });
+    expect(await verifier.verifyAuthorization(`Bearer ${token}`, { audiences: ['mcp'], resource: null })).toMatchObject({
+      kind: 'user',
+      audiences: ['mcp'],
+    });
   });
 });

@@ -250,7 +250,8 @@ function appendAll(form: URLSearchParams, name: string, values: string | string[
 function errorFrom(status: number, body: unknown): GatehouseClientError {
   if (typeof body === 'object' && body !== null) {
     const { message } = body as Partial<ErrorResponse>;
-    if (typeof message === 'string' || Array.isArray(message)) return new GatehouseClientError([message].flat().join('; '), status, undefined, body);
+    if (typeof message === 'string' || Array.isArray(message))
+      return new GatehouseClientError([message].flat().join('; '), status, undefined, body);
     const { error, error_description } = body as Partial<OAuthErrorResponse>;
     if (typeof error === 'string') return new GatehouseClientError(error_description ?? error, status, error, body);
   }

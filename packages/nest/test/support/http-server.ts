@@ -7,7 +7,9 @@ export interface LocalServer {
 }
 
 /** A plain HTTP server on 127.0.0.1 and a free port, for the kit to talk to (a JWKS, an introspection endpoint, a Gatehouse). */
-export async function startLocalServer(handle: (request: IncomingMessage, body: string, response: ServerResponse) => void | Promise<void>): Promise<LocalServer> {
+export async function startLocalServer(
+  handle: (request: IncomingMessage, body: string, response: ServerResponse) => void | Promise<void>,
+): Promise<LocalServer> {
   const server = createServer((request, response) => {
     let body = '';
     request.on('data', (chunk: Buffer) => (body += chunk.toString()));
