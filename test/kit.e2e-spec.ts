@@ -53,7 +53,10 @@ describe('the kit (@gatehouse/nest) with a real Gatehouse', () => {
       const verifier = new GatehouseVerifier({ issuer: 'gatehouse-kit-jwks', jwksUrl: `${server.baseUrl}/.well-known/jwks.json` });
       const token = await client.accessToken();
       expect(await verifier.verify(token, { audiences: ['api'] })).toMatchObject({ kind: 'user', userId: user.id, audiences: ['api'] });
-      expect(await verifier.verify(token, { audiences: ['web'] })).toMatchObject({ status: 403, message: 'Invalid audience: this route accepts web' });
+      expect(await verifier.verify(token, { audiences: ['web'] })).toMatchObject({
+        status: 403,
+        message: 'Invalid audience: this route accepts web',
+      });
     } finally {
       await server.stop();
     }
