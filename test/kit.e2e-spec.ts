@@ -38,6 +38,30 @@ describe('the kit (@gatehouse/nest) with a real Gatehouse', () => {
     expect(await verifier.verify(client.tokens!.refreshToken, { audiences: ['web'] })).toMatchObject({ message: 'Invalid token' });
   });
 
+  it('verifies the tokens of a Gatehouse that signs with ES256, with the keys from its JWKS alone', async () => {
+    const server = await startGatehouseServer({
+      PLATFORM_ENV: 'dev',
+      DATABASE_URL: testDatabaseUrl(),
+      JWT_SIGNING_ALGORITHM: 'ES256',
+      JWT_ISSUER: 'gatehouse-kit-jwks',
+      BCRYPT_COST: '4',
+    });
+    try {
+      const user = await registerUser(server.baseUrl);
+      const client = new GatehouseClient({ baseUrl: server.baseUrl });
+      await client.login(user.email, PASSWORD, { audience: 'api' });
+      const verifier = new GatehouseVerifier({ issuer: 'gatehouse-kit-jwks', jwksUrl: `${server.baseUrl}/.well-known/jwks.json` });
+      const token = await client.accessToken();
+      expect(await verifier.verify(token, { audiences: ['api'] })).toMatchObject({ kind: 'user', userId: user.id, audiences: ['api'] });
+      expect(await verifier.verify(token, { audiences: ['web'] })).toMatchObject({
+        status: 403,
+        message: 'Invalid audience: this route accepts web',
+      });
+    } finally {
+      await server.stop();
+    }
+  });
+
   it('refreshes once for concurrent callers, so Gatehouse never sees a reused refresh token, and signs out', async () => {
     const user = await registerUser(platform.url);
     const client = new GatehouseClient({ baseUrl: platform.url });
