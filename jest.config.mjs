@@ -1,5 +1,5 @@
 /**
- * Three tiers: `unit` (specs beside the code in apps/ and libs/), `medium` (test/medium/, the
+ * Three tiers: `unit` (specs beside the code in apps/ and libs/; `kit`, the tests of packages/nest), `medium` (test/medium/, the
  * domain services without HTTP against a real PostgreSQL) and `e2e` (test/, over HTTP against a
  * real PostgreSQL). Both database tiers share one global setup, which Jest runs once; every
  * tier but lint writes its temporary files in the run's scratch area, which must be left empty.
@@ -29,6 +29,18 @@ export default {
       roots: ['<rootDir>/apps', '<rootDir>/libs'],
       testMatch: ['**/*.spec.ts'],
       // Temporary files in one directory per run, and a failed run if a test leaves any (test/support/scratch-area.mjs).
+      globalSetup: '<rootDir>/test/scratch-setup.mjs',
+      globalTeardown: '<rootDir>/test/scratch-teardown.mjs',
+    },
+    {
+      // The kit for workspace apps (packages/nest): its own tests, against local HTTP servers and a scratch install of its tarball.
+      ...shared,
+      displayName: 'kit',
+      roots: ['<rootDir>/packages/nest/test'],
+      testMatch: ['**/*.spec.ts'],
+      transform: {
+        '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: '<rootDir>/packages/nest/tsconfig.json' }],
+      },
       globalSetup: '<rootDir>/test/scratch-setup.mjs',
       globalTeardown: '<rootDir>/test/scratch-teardown.mjs',
     },

@@ -95,6 +95,11 @@ describe('gatehouse config security show', () => {
       exchange_token_expiration: { seconds: 3600, human: '1 hour' },
       audiences: ['web', 'api'],
       secret: { source: 'environment', fingerprint: expect.stringMatching(/^sha256:[0-9a-f]{16}$/) },
+      signing_algorithm: 'HS256',
+      previous_secrets: [],
+      key_rotation_days: 90,
+      signing_keys: null,
+      signing_keys_error: expect.stringMatching(/^no database yet \(DATABASE_URL is unset and .*postgres holds no embedded PostgreSQL\)$/),
     });
   });
 
@@ -118,6 +123,9 @@ describe('gatehouse config security show', () => {
     expect(result.stdout).toMatch(/^Access tokens: +2592000 s \(30 days\)$/m);
     expect(result.stdout).toMatch(/^Token exchange: +3600 s at most \(1 hour\)$/m);
     expect(result.stdout).toMatch(/^Secret: +built-in development default, fingerprint sha256:[0-9a-f]{16}$/m);
+    expect(result.stdout).toMatch(/^Previous: +none$/m);
+    expect(result.stdout).toMatch(/^Algorithm: +HS256$/m);
+    expect(result.stdout).toMatch(/^Signing keys: +unavailable \(no database yet/m);
     expect(result.stdout).toContain('Token issuance is disabled');
   });
 

@@ -148,6 +148,26 @@ describe('gatehouse keys rotate on one of two instances', () => {
     expect(keys.some((key) => key.state === 'retiring')).toBe(true);
   });
 
+  it('config security show lists the algorithm, the stored keys with their states, and the previous secrets’ fingerprints', async () => {
+    const shown = await gatehouse(['config', 'security', 'show', '--json'], {
+      JWT_SIGNING_ALGORITHM: 'ES256',
+      PLATFORM_JWT_PREVIOUS_SECRETS: OLD_SECRET,
+    });
+    expect(shown.code).toBe(0);
+    expect(shown.stdout).not.toContain(OLD_SECRET);
+    const summary = JSON.parse(shown.stdout) as {
+      signing_algorithm: string;
+      previous_secrets: unknown[];
+      signing_keys: { state: string }[];
+    };
+    expect(summary.signing_algorithm).toBe('ES256');
+    expect(summary.previous_secrets).toEqual([{ fingerprint: `sha256:${fingerprintSecret(OLD_SECRET)}` }]);
+    expect(summary.signing_keys.filter((key) => key.state === 'current')).toHaveLength(1);
+    const text = await gatehouse(['config', 'security', 'show'], { JWT_SIGNING_ALGORITHM: 'ES256' });
+    expect(text.stdout).toMatch(/^Algorithm: +ES256$/m);
+    expect(text.stdout).toMatch(/^\S+ +ES256 +current /m);
+  });
+
   it('keys rotate without --now publishes the next key and keeps signing with the current one', async () => {
     const current = decode((await signedIn(a.url)).access_token).header.kid;
     const rotated = await gatehouse(['keys', 'rotate'], { JWT_SIGNING_ALGORITHM: 'ES256' });

@@ -1,7 +1,7 @@
 // No Docker engine or Kubernetes cluster runs where these tests run: they check the deployment
 // files by reading them, as far as that goes.
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,9 +18,10 @@ describe('docker-compose.yml', () => {
   const compose: Yaml = parse(read('docker-compose.yml'));
   const gatehouse = compose.services.gatehouse;
 
-  it('runs PostgreSQL, Redis and Gatehouse built from this repository', () => {
-    expect(Object.keys(compose.services).sort()).toEqual(['gatehouse', 'postgres', 'redis']);
+  it('runs PostgreSQL, Redis, Gatehouse and the example workspace app, built from this repository', () => {
+    expect(Object.keys(compose.services).sort()).toEqual(['example', 'gatehouse', 'postgres', 'redis']);
     expect(gatehouse.build).toBe('.');
+    expect(compose.services.example.build).toEqual({ context: '.', dockerfile: 'examples/workspace-app/Dockerfile' });
   });
 
   it('gives Gatehouse its secret through a Docker secret file, never inline', () => {
@@ -57,6 +58,58 @@ describe('docker-compose.yml', () => {
       expect(result.ok ? [] : result.problems).toEqual([]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('docker-compose.yml: the example workspace app', () => {
+  const compose: Yaml = parse(read('docker-compose.yml'));
+  const gatehouse = compose.services.gatehouse;
+  const example = compose.services.example;
+
+  it("reaches Gatehouse at the URL Gatehouse names itself by (its issuer), from Gatehouse's network namespace", () => {
+    expect(example.network_mode).toBe('service:gatehouse');
+    expect(example.environment.GATEHOUSE_URL).toBe(gatehouse.environment.PUBLIC_URL);
+    expect(gatehouse.environment.JWT_ISSUER).toBe(gatehouse.environment.PUBLIC_URL);
+    expect(new URL(gatehouse.environment.PUBLIC_URL).hostname).toBe('127.0.0.1');
+    expect(example.depends_on).toEqual({ gatehouse: { condition: 'service_healthy' } });
+  });
+
+  it('has Gatehouse sign asymmetrically, so the app verifies with the published keys', () => {
+    expect(['RS256', 'ES256', 'EdDSA']).toContain(gatehouse.environment.JWT_SIGNING_ALGORITHM);
+  });
+
+  it("publishes the app's port on the service whose network it shares, at its public URL", () => {
+    const port = new URL(example.environment.EXAMPLE_PUBLIC_URL).port;
+    expect(example.environment.EXAMPLE_PORT).toBe(port);
+    expect(gatehouse.ports).toContain(`${port}:${port}`);
+    expect(example.environment.EXAMPLE_HOST).toBe('0.0.0.0');
+    expect(example.ports).toBeUndefined();
+  });
+
+  it('takes the introspection client from an optional file that git ignores', () => {
+    expect(example.env_file).toEqual([{ path: './example-client.env', required: false }]);
+    expect(read('.gitignore').split('\n')).toContain('example-client.env');
+  });
+});
+
+describe('examples/workspace-app/Dockerfile', () => {
+  const dockerfile = read('examples/workspace-app/Dockerfile');
+  const stages = dockerfile.split(/^FROM /m).slice(1);
+  const runtime = stages.at(-1)!;
+
+  it('builds the kit and the app on Node.js 24 LTS, and runs the app as the node user with a health check', () => {
+    for (const stage of stages) expect(stage).toMatch(/^node:24-bookworm-slim /);
+    expect(stages[0]).toMatch(/RUN npm run build --workspace packages\/nest --workspace examples\/workspace-app/);
+    expect(runtime).toMatch(/npm ci --omit=dev --ignore-scripts .*--workspace examples\/workspace-app/);
+    expect(runtime).toMatch(/^USER node$/m);
+    expect(runtime).toMatch(/HEALTHCHECK[\s\S]*\/health/);
+    expect(runtime).toMatch(/^CMD \["node", "examples\/workspace-app\/dist\/main\.js"\]$/m);
+  });
+
+  it('copies only files that exist in the repository', () => {
+    for (const [, sources] of dockerfile.matchAll(/^COPY (?!--from)(.+) \S+$/gm)) {
+      for (const source of sources.split(' ')) expect(() => statSync(join(root, source))).not.toThrow();
     }
   });
 });

@@ -10,6 +10,11 @@ export interface SecuritySummary {
   exchange_token_expiration: { seconds: number; human: string };
   audiences: string[];
   secret: { source: string; fingerprint: string };
+  /** How access tokens are signed. */
+  signing_algorithm: string;
+  /** Earlier secrets still accepted for verification, by fingerprint. */
+  previous_secrets: { fingerprint: string }[];
+  key_rotation_days: number;
 }
 
 export function summariseSecurity(security: SecurityConfig): SecuritySummary {
@@ -22,6 +27,9 @@ export function summariseSecurity(security: SecurityConfig): SecuritySummary {
     exchange_token_expiration: { seconds: security.exchangeTokenExpiration, human: humanDuration(security.exchangeTokenExpiration) },
     audiences: [...security.audiences],
     secret: { source: security.secretSource, fingerprint: `sha256:${security.secretFingerprint}` },
+    signing_algorithm: security.signingAlgorithm,
+    previous_secrets: security.previousSecrets.map((previous) => ({ fingerprint: `sha256:${previous.fingerprint}` })),
+    key_rotation_days: security.keyRotationDays,
   };
 }
 

@@ -268,6 +268,87 @@ describe('the signing secret', () => {
   });
 });
 
+describe('signing keys settings (SPEC section 5)', () => {
+  const previousRange =
+    'allowed: a comma-separated list of earlier secrets, each of at least 32 bytes and never the built-in development secret';
+
+  it('defaults to HS256, rotation every 90 days, no previous secret, no PUBLIC_URL', () => {
+    const config = load(PROD);
+    expect(config.security).toMatchObject({ signingAlgorithm: 'HS256', keyRotationDays: 90, previousSecrets: [] });
+    expect(config.http.publicUrl).toBeUndefined();
+  });
+
+  it.each(['RS256', 'ES256', 'EdDSA'])('takes JWT_SIGNING_ALGORITHM=%s', (algorithm) => {
+    expect(load({ ...PROD, JWT_SIGNING_ALGORITHM: algorithm }).security.signingAlgorithm).toBe(algorithm);
+  });
+
+  it('refuses another algorithm, naming those allowed', () => {
+    expect(problemsOf({ ...PROD, JWT_SIGNING_ALGORITHM: 'rs256' })).toEqual([
+      'JWT_SIGNING_ALGORITHM: "rs256" is not allowed; allowed: one of HS256, RS256, ES256, EdDSA',
+    ]);
+  });
+
+  it('takes previous secrets (fingerprints for kids, duplicates and the current secret left out)', () => {
+    const old = 'o'.repeat(40);
+    const security = load({ ...PROD, PLATFORM_JWT_PREVIOUS_SECRETS: ` ${old}, ${old},${STRONG_SECRET}` }).security;
+    expect(security.previousSecrets.map((previous) => previous.fingerprint)).toEqual([fingerprintSecret(old)]);
+    expect(security.previousSecrets[0].key.export().toString()).toBe(old);
+  });
+
+  it.each([
+    ['a short one', `${'o'.repeat(40)},short`, `entry 2 is only 5 bytes long`],
+    ['the built-in secret', DEFAULT_JWT_SECRET, 'entry 1 is the public built-in development secret'],
+    ['a placeholder', 'replace-with-the-output-of-gatehouse-secret-generate', 'entry 1 is a placeholder from an example, not a secret'],
+    ['an empty entry', `${'o'.repeat(40)},,${'p'.repeat(40)}`, 'entry 2 is empty'],
+  ])('outside dev, refuses %s among the previous secrets, without echoing it', (_name, value, problem) => {
+    const problems = problemsOf({ ...PROD, PLATFORM_JWT_PREVIOUS_SECRETS: value });
+    expect(problems).toEqual([`PLATFORM_JWT_PREVIOUS_SECRETS: ${problem}; ${previousRange}`]);
+    expect(problems[0]).not.toContain('short,');
+  });
+
+  it('reads PLATFORM_JWT_PREVIOUS_SECRETS_FILE, one per line, with the same rules', () => {
+    const [a, b] = ['a'.repeat(40), 'b'.repeat(40)];
+    const security = load({ ...PROD, PLATFORM_JWT_PREVIOUS_SECRETS_FILE: file('previous', `${a}\n\n${b}\n`) }).security;
+    expect(security.previousSecrets.map((previous) => previous.fingerprint)).toEqual([fingerprintSecret(a), fingerprintSecret(b)]);
+    const path = file('previous-short', `${a}\nshort\n`);
+    expect(problemsOf({ ...PROD, PLATFORM_JWT_PREVIOUS_SECRETS_FILE: path })).toEqual([
+      `PLATFORM_JWT_PREVIOUS_SECRETS_FILE (${path}): entry 2 is only 5 bytes long; ${previousRange}`,
+    ]);
+    expect(problemsOf({ ...PROD, PLATFORM_JWT_PREVIOUS_SECRETS: a, PLATFORM_JWT_PREVIOUS_SECRETS_FILE: path })).toEqual([
+      'PLATFORM_JWT_PREVIOUS_SECRETS and PLATFORM_JWT_PREVIOUS_SECRETS_FILE: both are set; set only one of them',
+    ]);
+  });
+
+  it('in dev, takes any previous secret', () => {
+    expect(load({ ...DEV, PLATFORM_JWT_PREVIOUS_SECRETS: 'short' }).security.previousSecrets).toHaveLength(1);
+  });
+
+  it('JWT_KEY_ROTATION_DAYS: 0 to 3650', () => {
+    expect(load({ ...PROD, JWT_KEY_ROTATION_DAYS: '0' }).security.keyRotationDays).toBe(0);
+    expect(problemsOf({ ...PROD, JWT_KEY_ROTATION_DAYS: '-1' })).toEqual([
+      'JWT_KEY_ROTATION_DAYS: -1 is too small; allowed: an integer number of days from 0 to 3650 (0 = rotate only with `gatehouse keys rotate`)',
+    ]);
+  });
+
+  it('PUBLIC_URL: an http(s) URL without query, kept without its trailing slash', () => {
+    expect(load({ ...PROD, PUBLIC_URL: 'https://auth.example.com/' }).http.publicUrl).toBe('https://auth.example.com');
+    const range = 'allowed: an http:// or https:// URL without query, such as https://auth.example.com';
+    expect(problemsOf({ ...PROD, PUBLIC_URL: 'https://auth.example.com/?a=1' })).toEqual([
+      `PUBLIC_URL: "https://auth.example.com/?a=1" has a query or fragment; ${range}`,
+    ]);
+    expect(problemsOf({ ...PROD, PUBLIC_URL: 'ftp://auth.example.com' })).toEqual([
+      `PUBLIC_URL: "ftp://auth.example.com" is not a valid URL of the right kind; ${range}`,
+    ]);
+  });
+
+  it('warns outside dev when JWT_ISSUER is not PUBLIC_URL', () => {
+    const result = loadGatehouseConfig({ ...PROD, PUBLIC_URL: 'https://auth.example.com' });
+    expect(result.ok && result.config.warnings).toEqual([expect.stringContaining('JWT_ISSUER ("gatehouse-test") is not PUBLIC_URL')]);
+    const same = loadGatehouseConfig({ ...PROD, PUBLIC_URL: 'https://auth.example.com', JWT_ISSUER: 'https://auth.example.com' });
+    expect(same.ok && same.config.warnings).toEqual([]);
+  });
+});
+
 describe('placeholders copied from an example file', () => {
   const tooShort = 'allowed: a secret of at least 32 bytes outside dev; generate one with `gatehouse secret generate`';
   const placeholder = `PLATFORM_JWT_SECRET: is a placeholder from an example, not a secret; ${tooShort}`;

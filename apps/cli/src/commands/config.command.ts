@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { builtInSecretProblem, summariseSecurity } from '@app/config';
 import { configOrExit, fail } from '../config-or-exit.js';
+import { describeKeys, storedSigningKeys } from './keys.command.js';
 
 const SECRET_SOURCES: Record<string, string> = {
   default: 'built-in development default',
@@ -29,13 +30,18 @@ export function registerConfigCommands(program: Command): void {
     .command('security')
     .description('security settings')
     .command('show')
-    .description('print the resolved security settings (never the secret itself)')
+    .description(
+      'print the resolved security settings (never the secret itself), with the signing keys stored in the database (`gatehouse keys list`)',
+    )
     .option('--json', 'print JSON instead of text')
-    .action((options: { json?: boolean }) => {
-      const { security } = configOrExit();
+    .action(async (options: { json?: boolean }) => {
+      const config = configOrExit();
+      const { security } = config;
       const summary = summariseSecurity(security);
+      const stored = await storedSigningKeys(config);
       if (options.json) {
-        process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+        const keys = 'error' in stored ? { signing_keys: null, signing_keys_error: stored.error } : { signing_keys: stored.keys };
+        process.stdout.write(`${JSON.stringify({ ...summary, ...keys }, null, 2)}\n`);
         return;
       }
       const environment =
@@ -50,8 +56,17 @@ export function registerConfigCommands(program: Command): void {
         ['Token exchange', `${summary.exchange_token_expiration.seconds} s at most (${summary.exchange_token_expiration.human})`],
         ['Audiences', summary.audiences.join(', ')],
         ['Secret', `${SECRET_SOURCES[summary.secret.source]}, fingerprint ${summary.secret.fingerprint}`],
+        [
+          'Previous',
+          summary.previous_secrets.length === 0 ? 'none' : summary.previous_secrets.map((previous) => previous.fingerprint).join(', '),
+        ],
+        ['Algorithm', summary.signing_algorithm],
+        ['Key rotation', summary.key_rotation_days === 0 ? 'only by `gatehouse keys rotate`' : `every ${summary.key_rotation_days} days`],
       ];
       for (const [name, value] of lines) process.stdout.write(`${`${name}:`.padEnd(16)}${value}\n`);
+      process.stdout.write(
+        'error' in stored ? `Signing keys:   unavailable (${stored.error})\n` : `\nSigning keys (stored):\n${describeKeys(stored.keys)}`,
+      );
       if (security.usesDefaultSecret && !security.isDevelopment) {
         process.stdout.write(
           '\nToken issuance is disabled: the built-in secret is refused outside dev. ' +

@@ -1,6 +1,8 @@
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { Command } from 'commander';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { type GatehouseConfig, GatehouseConfigModule } from '@app/config';
 import { DatabaseModule } from '@app/database';
 import { AuthCoreModule, type KeyListing, SecretRotationIsByConfiguration, SigningKeyRotation } from '@app/auth';
@@ -55,22 +57,44 @@ export function registerKeysCommands(program: Command): void {
 /** Runs `work` with the key rotation service on the configured PostgreSQL; a failure goes to stderr with exit 1. */
 async function withRotation<T>(config: GatehouseConfig, work: (rotation: SigningKeyRotation) => Promise<T>): Promise<T> {
   try {
-    return await withDatabaseUrl(config, async (url) => {
-      @Module({ imports: [GatehouseConfigModule.forRoot(config), DatabaseModule.forRoot(url), AuthCoreModule] })
-      class KeysCommandModule {}
-      const context = await NestFactory.createApplicationContext(KeysCommandModule, { logger: false, abortOnError: false });
-      try {
-        return await work(context.get(SigningKeyRotation));
-      } finally {
-        await context.close();
-      }
-    });
+    return await inContext(config, work);
   } catch (error) {
     fail(error instanceof SecretRotationIsByConfiguration ? `Cannot rotate: ${error.message}` : describeStartupFailure(error));
   }
 }
 
-function describeKeys(keys: readonly KeyListing[]): string {
+/** Runs `work` with the key rotation service on the configured PostgreSQL, in a Nest context closed afterwards. */
+function inContext<T>(config: GatehouseConfig, work: (rotation: SigningKeyRotation) => Promise<T>): Promise<T> {
+  return withDatabaseUrl(config, async (url) => {
+    @Module({ imports: [GatehouseConfigModule.forRoot(config), DatabaseModule.forRoot(url), AuthCoreModule] })
+    class KeysCommandModule {}
+    const context = await NestFactory.createApplicationContext(KeysCommandModule, { logger: false, abortOnError: false });
+    try {
+      return await work(context.get(SigningKeyRotation));
+    } finally {
+      await context.close();
+    }
+  });
+}
+
+/**
+ * The stored signing keys for `config security show`, or why they could not be read: that
+ * command shows the configuration first, so a database that does not answer is said, not fatal.
+ */
+export async function storedSigningKeys(config: GatehouseConfig): Promise<{ keys: KeyListing[] } | { error: string }> {
+  // Showing the configuration never creates an embedded PostgreSQL.
+  const cluster = join(resolve(config.database.dataDir), 'postgres');
+  if (config.database.url === undefined && !existsSync(join(cluster, 'PG_VERSION'))) {
+    return { error: `no database yet (DATABASE_URL is unset and ${cluster} holds no embedded PostgreSQL)` };
+  }
+  try {
+    return { keys: await inContext(config, (rotation) => rotation.list()) };
+  } catch (error) {
+    return { error: describeStartupFailure(error) };
+  }
+}
+
+export function describeKeys(keys: readonly KeyListing[]): string {
   if (keys.length === 0) return 'No stored signing keys\n';
   const rows = [
     ['KID', 'ALGORITHM', 'STATE', 'CREATED', 'ACTIVATES / EXPIRES'],
