@@ -84,6 +84,31 @@ async function newWorkspace(token: string): Promise<string> {
   return (await json(response)).id as string;
 }
 
+describe('a token narrowed to a workspace on Gatehouse’s own workspace routes', () => {
+  it('reaches that workspace only: another one is the non-member 403, routes outside any workspace are refused', async () => {
+    const user = await signIn(platform.url);
+    const [bound, other] = [await newWorkspace(user.access_token), await newWorkspace(user.access_token)];
+    const token = (await exchanged(user.access_token, { audience: 'api', workspace_id: bound })).access_token;
+
+    expect((await request(platform.url, 'GET', `/workspaces/${bound}`, { token })).status).toBe(200);
+    expect((await request(platform.url, 'GET', `/workspaces/${bound}/members`, { token })).status).toBe(200);
+    for (const [method, path] of [
+      ['GET', `/workspaces/${other}`],
+      ['GET', `/workspaces/${other}/members`],
+      ['DELETE', `/workspaces/${other}`],
+      ['GET', `/workspaces/${other}/invitations`],
+    ] as const) {
+      await expectError(await request(platform.url, method, path, { token }), 403, 'Not a member of this workspace or insufficient role');
+    }
+    const outside = 'This token is narrowed to one workspace: this route is outside it';
+    await expectError(await request(platform.url, 'GET', '/workspaces', { token }), 403, outside);
+    await expectError(await request(platform.url, 'POST', '/workspaces', { token, body: { name: 'Widened' } }), 403, outside);
+    await expectError(await request(platform.url, 'GET', '/invitations', { token }), 403, outside);
+    // The user's own login token still reaches both.
+    expect((await request(platform.url, 'GET', `/workspaces/${other}`, { token: user.access_token })).status).toBe(200);
+  });
+});
+
 describe('token exchange down to a surface, a resource server and a workspace', () => {
   it("gives exactly what was asked, is refused where web is wanted, introspects active, and dies with the user's logout", async () => {
     const user = await signIn(platform.url);

@@ -1,6 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Post, UseGuards } from '@nestjs/common';
 import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { Audiences, CurrentPrincipal, type Principal, TooManyRequests } from '@app/auth';
+import { assertTokenReaches, WorkspaceBoundToken } from './token-workspace.js';
 import { ApiEndpoint, UuidParam } from '@app/http-api';
 import {
   AlreadyMember,
@@ -52,6 +53,7 @@ export class InvitationsController {
     @UuidParam('id') id: string,
     @Body() body: CreateInvitationDto,
   ): Promise<CreatedInvitationView> {
+    assertTokenReaches(principal, id);
     return this.invitations.invite(principal.userId, id, body);
   }
 
@@ -63,6 +65,7 @@ export class InvitationsController {
   })
   @ApiOkResponse({ type: InvitationResponse, isArray: true })
   pending(@CurrentPrincipal() principal: Principal, @UuidParam('id') id: string): Promise<InvitationView[]> {
+    assertTokenReaches(principal, id);
     return this.invitations.pending(principal.userId, id);
   }
 
@@ -80,6 +83,7 @@ export class InvitationsController {
     @UuidParam('id') id: string,
     @UuidParam('invitationId') invitationId: string,
   ): Promise<void> {
+    assertTokenReaches(principal, id);
     return this.invitations.revoke(principal.userId, id, invitationId);
   }
 
@@ -87,9 +91,11 @@ export class InvitationsController {
   @ApiEndpoint({
     operationId: 'listMyInvitations',
     summary: "The caller's pending invitations (those addressed to the caller's email), oldest first",
+    errors: { 403: WorkspaceBoundToken },
   })
   @ApiOkResponse({ type: InvitationResponse, isArray: true })
   mine(@CurrentPrincipal() principal: Principal): Promise<InvitationView[]> {
+    assertTokenReaches(principal);
     return this.invitations.mine(principal.userId);
   }
 
@@ -99,7 +105,7 @@ export class InvitationsController {
     operationId: 'acceptInvitation',
     summary: "Accept an invitation addressed to the caller, with the invitation's secret: join the workspace with its role",
     description: `${NOT_FOUND}, or the token is not its own. User is already a member: the invitation stays pending.`,
-    errors: { 400: [['token is required']], 403: DisabledUserRefused, 404: InvitationNotFound, 409: AlreadyMember },
+    errors: { 400: [['token is required']], 403: [DisabledUserRefused, WorkspaceBoundToken], 404: InvitationNotFound, 409: AlreadyMember },
   })
   @ApiOkResponse({ type: MembershipResponse })
   accept(
@@ -107,6 +113,7 @@ export class InvitationsController {
     @UuidParam('id') id: string,
     @Body() body: AnswerInvitationDto,
   ): Promise<MembershipView> {
+    assertTokenReaches(principal);
     return this.invitations.accept(principal.userId, id, body.token);
   }
 
@@ -116,10 +123,11 @@ export class InvitationsController {
     operationId: 'declineInvitation',
     summary: "Decline an invitation addressed to the caller, with the invitation's secret",
     description: `${NOT_FOUND}, or the token is not its own.`,
-    errors: { 400: [['token is required']], 404: InvitationNotFound },
+    errors: { 400: [['token is required']], 403: WorkspaceBoundToken, 404: InvitationNotFound },
   })
   @ApiNoContentResponse({ description: 'Declined: it can no longer be accepted' })
   decline(@CurrentPrincipal() principal: Principal, @UuidParam('id') id: string, @Body() body: AnswerInvitationDto): Promise<void> {
+    assertTokenReaches(principal);
     return this.invitations.decline(principal.userId, id, body.token);
   }
 }

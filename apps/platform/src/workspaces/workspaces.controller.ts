@@ -1,6 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Patch, Post, Query } from '@nestjs/common';
 import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { Audiences, CurrentPrincipal, type Principal } from '@app/auth';
+import { assertTokenReaches, WorkspaceBoundToken } from './token-workspace.js';
 import { ApiEndpoint, type Page, PAGE_QUERY_ERRORS, PageQueryDto, UuidParam } from '@app/http-api';
 import {
   DisabledOwnerRefused,
@@ -29,10 +30,11 @@ export class WorkspacesController {
   @ApiEndpoint({
     operationId: 'createWorkspace',
     summary: 'Create a workspace; the caller becomes its owner',
-    errors: { 400: [['name is required'], [SLUG_MESSAGE]], 409: SlugTaken },
+    errors: { 400: [['name is required'], [SLUG_MESSAGE]], 403: WorkspaceBoundToken, 409: SlugTaken },
   })
   @ApiCreatedResponse({ type: WorkspaceResponse })
   create(@CurrentPrincipal() principal: Principal, @Body() body: CreateWorkspaceDto): Promise<WorkspaceView> {
+    assertTokenReaches(principal);
     return this.workspaces.create(principal.userId, body);
   }
 
@@ -40,10 +42,11 @@ export class WorkspacesController {
   @ApiEndpoint({
     operationId: 'listWorkspaces',
     summary: "The caller's workspaces, with the caller's role",
-    errors: { 400: PAGE_QUERY_ERRORS },
+    errors: { 400: PAGE_QUERY_ERRORS, 403: WorkspaceBoundToken },
   })
   @ApiOkResponse({ type: WorkspaceListResponse })
   list(@CurrentPrincipal() principal: Principal, @Query() query: PageQueryDto): Promise<Page<WorkspaceView>> {
+    assertTokenReaches(principal);
     return this.workspaces.list(principal.userId, query.limit, query.offset);
   }
 
@@ -51,6 +54,7 @@ export class WorkspacesController {
   @ApiEndpoint({ operationId: 'getWorkspace', summary: 'A workspace the caller is a member of', errors: { 403: WorkspaceAccessDenied } })
   @ApiOkResponse({ type: WorkspaceResponse })
   get(@CurrentPrincipal() principal: Principal, @UuidParam('id') id: string): Promise<WorkspaceView> {
+    assertTokenReaches(principal, id);
     return this.workspaces.get(principal.userId, id);
   }
 
@@ -66,6 +70,7 @@ export class WorkspacesController {
   })
   @ApiOkResponse({ type: WorkspaceResponse })
   update(@CurrentPrincipal() principal: Principal, @UuidParam('id') id: string, @Body() body: UpdateWorkspaceDto): Promise<WorkspaceView> {
+    assertTokenReaches(principal, id);
     return this.workspaces.update(principal.userId, id, body);
   }
 
@@ -78,6 +83,7 @@ export class WorkspacesController {
   })
   @ApiNoContentResponse({ description: 'Deleted, with its memberships' })
   delete(@CurrentPrincipal() principal: Principal, @UuidParam('id') id: string): Promise<void> {
+    assertTokenReaches(principal, id);
     return this.workspaces.delete(principal.userId, id);
   }
 
@@ -89,6 +95,7 @@ export class WorkspacesController {
   })
   @ApiOkResponse({ type: MemberListResponse })
   members(@CurrentPrincipal() principal: Principal, @UuidParam('id') id: string, @Query() query: PageQueryDto): Promise<Page<MemberView>> {
+    assertTokenReaches(principal, id);
     return this.workspaces.members(principal.userId, id, query.limit, query.offset);
   }
 
@@ -110,6 +117,7 @@ export class WorkspacesController {
     @UuidParam('userId') userId: string,
     @Body() body: ChangeRoleDto,
   ): Promise<MemberView> {
+    assertTokenReaches(principal, id);
     return this.workspaces.changeRole(principal.userId, id, userId, body.role);
   }
 
@@ -122,6 +130,7 @@ export class WorkspacesController {
   })
   @ApiNoContentResponse({ description: 'Removed (or left)' })
   removeMember(@CurrentPrincipal() principal: Principal, @UuidParam('id') id: string, @UuidParam('userId') userId: string): Promise<void> {
+    assertTokenReaches(principal, id);
     return this.workspaces.removeMember(principal.userId, id, userId);
   }
 }

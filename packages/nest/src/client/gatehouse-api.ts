@@ -45,7 +45,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The presented access token's verified claims */
+        /** The presented access token's verified claims (a user's or a client's own) */
         get: operations["getTokenClaims"];
         put?: never;
         post?: never;
@@ -265,6 +265,57 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/oauth/introspect": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Whether an access token is valid now, and its claims (RFC 7662); for a client whose audiences it carries */
+        post: operations["introspectToken"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/oauth/revoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Revoke the session of a refresh or access token (RFC 7009); 200 whether or not the token was known */
+        post: operations["revokeToken"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/oauth/token": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Issue a token: client_credentials, refresh_token, or token exchange (RFC 8693) */
+        post: operations["oauthToken"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/workspaces": {
         parameters: {
             query?: never;
@@ -382,6 +433,15 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        ActorResponse: {
+            /** @description The actor before it, when the token was delegated again */
+            act?: components["schemas"]["ActorResponse"];
+            /**
+             * @description The actor: client:<client_id>
+             * @example client:3f1c2a9e-5b7d-4e8f-9a0b-1c2d3e4f5a6b
+             */
+            sub: string;
+        };
         AnswerInvitationDto: {
             /** @description The invitation's secret (the `token` of the 201 that created it), passed on by the inviter */
             token: string;
@@ -391,7 +451,21 @@ export interface components {
             role: "owner" | "admin" | "member";
         };
         ClaimsResponse: {
-            aud: ("web" | "api" | "a2a" | "mcp")[];
+            /** @description Who acts with the token for the subject (RFC 8693) */
+            act?: components["schemas"]["ActorResponse"];
+            /**
+             * @description Surfaces (web, api, a2a, mcp), then the resource servers the token is narrowed to (RFC 8707 URIs)
+             * @example [
+             *       "mcp",
+             *       "https://mcp.example/mcp"
+             *     ]
+             */
+            aud: string[];
+            /**
+             * Format: uuid
+             * @description The client the token was issued to
+             */
+            client_id?: string;
             /** @description Expires at, seconds since the epoch */
             exp: number;
             /** @description Issued at, seconds since the epoch */
@@ -399,16 +473,25 @@ export interface components {
             iss: string;
             /** Format: uuid */
             jti: string;
+            /** @description Space-separated scopes the token is narrowed to */
+            scope?: string;
             /**
              * Format: uuid
-             * @description Session id
+             * @description Session id (a client token carries its client session)
              */
             sid: string;
+            /** @description User id, or client:<client_id> for a client's own token */
+            sub: string;
             /**
              * Format: uuid
-             * @description User id
+             * @description The workspace the token is narrowed to
              */
-            sub: string;
+            workspace_id?: string;
+            /**
+             * @description The subject's role there, read when the token was issued
+             * @enum {string}
+             */
+            workspace_role?: "owner" | "admin" | "member";
         };
         CreatedInvitationResponse: {
             /** Format: date-time */
@@ -469,6 +552,53 @@ export interface components {
             message: string | string[];
             /** @example 401 */
             statusCode: number;
+        };
+        IntrospectionResponseBody: {
+            /** @description Who acts with the token for the subject (RFC 8693) */
+            act?: components["schemas"]["ActorResponse"];
+            /** @description false, alone, for anything not valid now or not meant for the asking client */
+            active: boolean;
+            /**
+             * @description Surfaces (web, api, a2a, mcp), then the resource servers the token is narrowed to (RFC 8707 URIs)
+             * @example [
+             *       "mcp",
+             *       "https://mcp.example/mcp"
+             *     ]
+             */
+            aud: string[];
+            /**
+             * Format: uuid
+             * @description The client the token was issued to
+             */
+            client_id?: string;
+            /** @description Expires at, seconds since the epoch */
+            exp: number;
+            /** @description Issued at, seconds since the epoch */
+            iat: number;
+            iss: string;
+            /** Format: uuid */
+            jti: string;
+            /** @description Space-separated scopes the token is narrowed to */
+            scope?: string;
+            /**
+             * Format: uuid
+             * @description Session id (a client token carries its client session)
+             */
+            sid: string;
+            /** @description User id, or client:<client_id> for a client's own token */
+            sub: string;
+            /** @enum {string} */
+            token_type: "access_token";
+            /**
+             * Format: uuid
+             * @description The workspace the token is narrowed to
+             */
+            workspace_id?: string;
+            /**
+             * @description The subject's role there, read when the token was issued
+             * @enum {string}
+             */
+            workspace_role?: "owner" | "admin" | "member";
         };
         InvitationResponse: {
             /** Format: date-time */
@@ -537,6 +667,12 @@ export interface components {
             /** Format: uuid */
             workspace_id: string;
         };
+        OAuthErrorResponse: {
+            /** @example invalid_request */
+            error: string;
+            /** @example grant_type is required */
+            error_description: string;
+        };
         RefreshDto: {
             refresh_token: string;
         };
@@ -583,6 +719,70 @@ export interface components {
             /** @enum {string} */
             token_type: "Bearer";
             user: components["schemas"]["UserResponse"];
+        };
+        TokenRequest: {
+            /** @description token exchange: a client's own access token, which becomes `act` */
+            actor_token?: string;
+            /** @enum {string} */
+            actor_token_type?: "urn:ietf:params:oauth:token-type:access_token";
+            /** @description Surfaces of the new token (repeat the parameter for several); required for token exchange */
+            audience?: ("web" | "api" | "a2a" | "mcp")[];
+            /**
+             * Format: uuid
+             * @description client_secret_post: the client id (or use HTTP Basic)
+             */
+            client_id?: string;
+            /** @description client_secret_post: the client secret (or use HTTP Basic) */
+            client_secret?: string;
+            /** @enum {string} */
+            grant_type: "client_credentials" | "refresh_token" | "urn:ietf:params:oauth:grant-type:token-exchange";
+            /** @description refresh_token: the refresh token to rotate */
+            refresh_token?: string;
+            /** @enum {string} */
+            requested_token_type?: "urn:ietf:params:oauth:token-type:access_token";
+            /** @description Resource servers (absolute URIs, RFC 8707), repeatable */
+            resource?: string[];
+            /** @description token exchange: space-separated scopes */
+            scope?: string;
+            /** @description token exchange: the access token to narrow */
+            subject_token?: string;
+            /** @enum {string} */
+            subject_token_type?: "urn:ietf:params:oauth:token-type:access_token";
+            /**
+             * Format: uuid
+             * @description token exchange: narrow the token to this workspace (the subject must be a member)
+             */
+            workspace_id?: string;
+        };
+        TokenRequestWithToken: {
+            /**
+             * Format: uuid
+             * @description client_secret_post: the client id (or use HTTP Basic)
+             */
+            client_id?: string;
+            /** @description client_secret_post: the client secret (or use HTTP Basic) */
+            client_secret?: string;
+            /** @description The token */
+            token: string;
+            /** @enum {string} */
+            token_type_hint?: "access_token" | "refresh_token";
+        };
+        TokenResponseBody: {
+            /** @description JWT, typ at+jwt */
+            access_token: string;
+            /** @description Lifetime, seconds */
+            expires_in: number;
+            /**
+             * @description token exchange
+             * @enum {string}
+             */
+            issued_token_type?: "urn:ietf:params:oauth:token-type:access_token";
+            /** @description refresh_token: the successor; present it once */
+            refresh_token?: string;
+            /** @description token exchange: the scopes of the new token */
+            scope?: string;
+            /** @enum {string} */
+            token_type: "Bearer";
         };
         UpdateWorkspaceDto: {
             description?: Record<string, never> | null;
@@ -904,6 +1104,8 @@ export interface operations {
              *     `Invalid audience: scope=others accepts web, api`
              *
              *     `Invalid audience: this route accepts web, api, a2a, mcp`
+             *
+             *     `A client's own token cannot be used here: this route acts for a user`
              */
             403: {
                 headers: {
@@ -962,7 +1164,11 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description `Invalid audience: this route accepts web, api, a2a, mcp` */
+            /**
+             * @description `Invalid audience: this route accepts web, api, a2a, mcp`
+             *
+             *     `A client's own token cannot be used here: this route acts for a user`
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1235,7 +1441,11 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description `Invalid audience: this route accepts web, api` */
+            /**
+             * @description `Invalid audience: this route accepts web, api`
+             *
+             *     `A client's own token cannot be used here: this route acts for a user`
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1299,7 +1509,11 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description `Invalid audience: this route accepts web, api` */
+            /**
+             * @description `Invalid audience: this route accepts web, api`
+             *
+             *     `A client's own token cannot be used here: this route acts for a user`
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1544,7 +1758,13 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description `Invalid audience: this route accepts web, api` */
+            /**
+             * @description `This token is narrowed to one workspace: this route is outside it`
+             *
+             *     `Invalid audience: this route accepts web, api`
+             *
+             *     `A client's own token cannot be used here: this route acts for a user`
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1623,7 +1843,11 @@ export interface operations {
             /**
              * @description `A disabled user cannot accept an invitation`
              *
+             *     `This token is narrowed to one workspace: this route is outside it`
+             *
              *     `Invalid audience: this route accepts web, api`
+             *
+             *     `A client's own token cannot be used here: this route acts for a user`
              */
             403: {
                 headers: {
@@ -1735,7 +1959,13 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description `Invalid audience: this route accepts web, api` */
+            /**
+             * @description `This token is narrowed to one workspace: this route is outside it`
+             *
+             *     `Invalid audience: this route accepts web, api`
+             *
+             *     `A client's own token cannot be used here: this route acts for a user`
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1769,6 +1999,257 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    introspectToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TokenRequestWithToken"];
+                "application/x-www-form-urlencoded": components["schemas"]["TokenRequestWithToken"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IntrospectionResponseBody"];
+                };
+            };
+            /** @description `invalid_request`: token is required */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OAuthErrorResponse"];
+                };
+            };
+            /**
+             * @description `invalid_client`: Client authentication is required (HTTP Basic, or client_id and client_secret in the body)
+             *
+             *     `invalid_client`: Client authentication failed
+             *
+             *     `invalid_client`: Client authentication must use HTTP Basic or client_secret_post
+             *
+             *     `invalid_client`: Malformed HTTP Basic credentials
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OAuthErrorResponse"];
+                };
+            };
+            /** @description `invalid_request`: Request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OAuthErrorResponse"];
+                };
+            };
+            /** @description `invalid_request`: Content-Type must be application/x-www-form-urlencoded or application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OAuthErrorResponse"];
+                };
+            };
+            /** @description `temporarily_unavailable`: Too many requests; retry in 30 seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OAuthErrorResponse"];
+                };
+            };
+        };
+    };
+    revokeToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TokenRequestWithToken"];
+                "application/x-www-form-urlencoded": components["schemas"]["TokenRequestWithToken"];
+            };
+        };
+        responses: {
+            /** @description Revoked, or nothing to revoke */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `invalid_request`: token is required */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OAuthErrorResponse"];
+                };
+            };
+            /**
+             * @description `invalid_client`: Client authentication failed
+             *
+             *     `invalid_client`: Client authentication must use HTTP Basic or client_secret_post
+             *
+             *     `invalid_client`: Malformed HTTP Basic credentials
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OAuthErrorResponse"];
+                };
+            };
+            /** @description `invalid_request`: Request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OAuthErrorResponse"];
+                };
+            };
+            /** @description `invalid_request`: Content-Type must be application/x-www-form-urlencoded or application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OAuthErrorResponse"];
+                };
+            };
+            /** @description `temporarily_unavailable`: Too many requests; retry in 30 seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OAuthErrorResponse"];
+                };
+            };
+        };
+    };
+    oauthToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TokenRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["TokenRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokenResponseBody"];
+                };
+            };
+            /**
+             * @description `invalid_request`: grant_type is required
+             *
+             *     `invalid_request`: subject_token is not valid: Token revoked
+             *
+             *     `invalid_request`: Use one client authentication method: HTTP Basic or client_secret in the body, not both
+             *
+             *     `unsupported_grant_type`: grant_type "password" is not supported; supported: client_credentials, refresh_token, urn:ietf:params:oauth:grant-type:token-exchange
+             *
+             *     `invalid_grant`: Refresh token reuse detected; the session has been revoked
+             *
+             *     `invalid_target`: audience "web" is not among the subject token's (mcp): an exchange only narrows
+             *
+             *     `invalid_scope`: scope "admin" is not among the subject token's: an exchange only narrows
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OAuthErrorResponse"];
+                };
+            };
+            /**
+             * @description `invalid_client`: Client authentication is required (HTTP Basic, or client_id and client_secret in the body)
+             *
+             *     `invalid_client`: Client authentication failed
+             *
+             *     `invalid_client`: Client authentication must use HTTP Basic or client_secret_post
+             *
+             *     `invalid_client`: Malformed HTTP Basic credentials
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OAuthErrorResponse"];
+                };
+            };
+            /** @description `invalid_request`: Request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OAuthErrorResponse"];
+                };
+            };
+            /** @description `invalid_request`: Content-Type must be application/x-www-form-urlencoded or application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OAuthErrorResponse"];
+                };
+            };
+            /** @description `temporarily_unavailable`: Too many requests; retry in 30 seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OAuthErrorResponse"];
+                };
+            };
+            /** @description `temporarily_unavailable`: Token issuance is disabled by a server misconfiguration; the administrator must set PLATFORM_JWT_SECRET */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OAuthErrorResponse"];
                 };
             };
         };
@@ -1829,7 +2310,13 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description `Invalid audience: this route accepts web, api` */
+            /**
+             * @description `This token is narrowed to one workspace: this route is outside it`
+             *
+             *     `Invalid audience: this route accepts web, api`
+             *
+             *     `A client's own token cannot be used here: this route acts for a user`
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1903,7 +2390,13 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description `Invalid audience: this route accepts web, api` */
+            /**
+             * @description `This token is narrowed to one workspace: this route is outside it`
+             *
+             *     `Invalid audience: this route accepts web, api`
+             *
+             *     `A client's own token cannot be used here: this route acts for a user`
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1998,6 +2491,8 @@ export interface operations {
              * @description `Not a member of this workspace or insufficient role`
              *
              *     `Invalid audience: this route accepts web, api`
+             *
+             *     `A client's own token cannot be used here: this route acts for a user`
              */
             403: {
                 headers: {
@@ -2065,6 +2560,8 @@ export interface operations {
              * @description `Not a member of this workspace or insufficient role`
              *
              *     `Invalid audience: this route accepts web, api`
+             *
+             *     `A client's own token cannot be used here: this route acts for a user`
              */
             403: {
                 headers: {
@@ -2147,6 +2644,8 @@ export interface operations {
              * @description `Not a member of this workspace or insufficient role`
              *
              *     `Invalid audience: this route accepts web, api`
+             *
+             *     `A client's own token cannot be used here: this route acts for a user`
              */
             403: {
                 headers: {
@@ -2242,6 +2741,8 @@ export interface operations {
              * @description `Not a member of this workspace or insufficient role`
              *
              *     `Invalid audience: this route accepts web, api`
+             *
+             *     `A client's own token cannot be used here: this route acts for a user`
              */
             403: {
                 headers: {
@@ -2326,6 +2827,8 @@ export interface operations {
              * @description `Not a member of this workspace or insufficient role`
              *
              *     `Invalid audience: this route accepts web, api`
+             *
+             *     `A client's own token cannot be used here: this route acts for a user`
              */
             403: {
                 headers: {
@@ -2432,6 +2935,8 @@ export interface operations {
              * @description `Not a member of this workspace or insufficient role`
              *
              *     `Invalid audience: this route accepts web, api`
+             *
+             *     `A client's own token cannot be used here: this route acts for a user`
              */
             403: {
                 headers: {
@@ -2516,6 +3021,8 @@ export interface operations {
              * @description `Not a member of this workspace or insufficient role`
              *
              *     `Invalid audience: this route accepts web, api`
+             *
+             *     `A client's own token cannot be used here: this route acts for a user`
              */
             403: {
                 headers: {
@@ -2586,6 +3093,8 @@ export interface operations {
              * @description `Not a member of this workspace or insufficient role`
              *
              *     `Invalid audience: this route accepts web, api`
+             *
+             *     `A client's own token cannot be used here: this route acts for a user`
              */
             403: {
                 headers: {
@@ -2691,6 +3200,8 @@ export interface operations {
              *     `You cannot change your own role`
              *
              *     `Invalid audience: this route accepts web, api`
+             *
+             *     `A client's own token cannot be used here: this route acts for a user`
              */
             403: {
                 headers: {
