@@ -79,7 +79,8 @@ const combine = (runs) => ({
 });
 const bcryptCost = Number(flags['bcrypt-cost']);
 const algorithm = flags.algorithm;
-if (!['HS256', 'RS256', 'ES256', 'EdDSA'].includes(algorithm)) throw new Error(`--algorithm: ${algorithm} is not one of HS256, RS256, ES256, EdDSA`);
+if (!['HS256', 'RS256', 'ES256', 'EdDSA'].includes(algorithm))
+  throw new Error(`--algorithm: ${algorithm} is not one of HS256, RS256, ES256, EdDSA`);
 const asymmetric = algorithm !== 'HS256';
 const output = flags.output ?? join(root, 'bench', 'results', `latest-${algorithm.toLowerCase()}.json`);
 const log = (line) => process.stderr.write(`${line}\n`);
