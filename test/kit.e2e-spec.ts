@@ -7,6 +7,7 @@ import { GatehouseClient, GatehouseVerifier } from '../packages/nest/src/index.j
 import { API_TYPES_FILE, generateApiTypes } from '../packages/nest/scripts/api-types.mjs';
 import { PASSWORD, registerUser, TEST_ISSUER, TEST_SECRET } from './support/auth-client.js';
 import { startGatehouseServer } from './support/gatehouse-process.js';
+import { createClient } from './support/oauth.js';
 import { testDatabaseUrl, useTestPlatform } from './support/platform.js';
 
 describe('the kit (@gatehouse/nest) with a real Gatehouse', () => {
@@ -36,6 +37,30 @@ describe('the kit (@gatehouse/nest) with a real Gatehouse', () => {
     expect(await otherSecret.verify(token, { audiences: ['web'] })).toMatchObject({ message: 'Invalid token' });
     // A refresh token is never an access token.
     expect(await verifier.verify(client.tokens!.refreshToken, { audiences: ['web'] })).toMatchObject({ message: 'Invalid token' });
+  });
+
+  it('exchanges a token and gets a client’s own token from the real /oauth/token, and verifies both', async () => {
+    const user = await registerUser(platform.url);
+    const app = new GatehouseClient({ baseUrl: platform.url });
+    await app.login(user.email, PASSWORD, { audience: ['web', 'mcp'] });
+    const mcp = 'https://mcp.example/kit';
+    const exchanged = await app.exchange({ audience: 'mcp', resource: mcp });
+    expect(exchanged).toMatchObject({ token_type: 'Bearer', issued_token_type: 'urn:ietf:params:oauth:token-type:access_token' });
+    const forMcp = new GatehouseVerifier({ issuer: TEST_ISSUER, secret: TEST_SECRET, resource: mcp });
+    expect(await forMcp.verify(exchanged.access_token, { audiences: ['mcp'] })).toMatchObject({ kind: 'user', userId: user.id });
+    expect(await forMcp.verify(exchanged.access_token, { audiences: ['web'] })).toMatchObject({ status: 403 });
+    // Widening is refused, in the OAuth error's words.
+    await expect(app.exchange({ audience: 'api' })).rejects.toMatchObject({ status: 400, code: 'invalid_target' });
+
+    const registered = await createClient('kit-e2e', 'api');
+    const service = new GatehouseClient({ baseUrl: platform.url, clientId: registered.client_id, clientSecret: registered.client_secret });
+    const own = await service.clientCredentials({ audience: 'api' });
+    expect(own.refresh_token).toBeUndefined();
+    const verifier = new GatehouseVerifier({ issuer: TEST_ISSUER, secret: TEST_SECRET });
+    expect(await verifier.verify(own.access_token, { audiences: ['api'] })).toMatchObject({
+      kind: 'client',
+      clientId: registered.client_id,
+    });
   });
 
   it('verifies the tokens of a Gatehouse that signs with ES256, with the keys from its JWKS alone', async () => {
