@@ -107,6 +107,22 @@ describe('a token narrowed to a workspace on Gatehouse’s own workspace routes'
     // The user's own login token still reaches both.
     expect((await request(platform.url, 'GET', `/workspaces/${other}`, { token: user.access_token })).status).toBe(200);
   });
+
+  it('does not reach the routes that act for the whole account (sessions, signing every device out)', async () => {
+    const user = await signIn(platform.url);
+    const workspace = await newWorkspace(user.access_token);
+    const token = (await exchanged(user.access_token, { audience: 'api', workspace_id: workspace })).access_token;
+    const narrowed = "This token is narrowed (to a workspace, an actor or scopes): this route acts for the user's whole account";
+    await expectError(await request(platform.url, 'GET', '/auth/sessions', { token }), 403, narrowed);
+    await expectError(await request(platform.url, 'POST', '/auth/logout?scope=global', { token }), 403, narrowed);
+    await expectError(
+      await request(platform.url, 'DELETE', `/auth/sessions/${decode(user.access_token).payload.sid as string}`, { token }),
+      403,
+      narrowed,
+    );
+    expect((await request(platform.url, 'GET', '/auth/sessions', { token: user.access_token })).status).toBe(200);
+    expect((await request(platform.url, 'GET', '/auth/me', { token })).status).toBe(200);
+  });
 });
 
 describe('token exchange down to a surface, a resource server and a workspace', () => {
@@ -214,8 +230,9 @@ describe('token exchange down to a surface, a resource server and a workspace', 
 
   it('names an actor client in act, nested under the next one, and records the authenticated client', async () => {
     const user = await signIn(platform.url);
+    const asAgent = { client: agent, auth: oauth.ClientSecretBasic(agent.client_secret) };
     const actor = (await clientToken(agent, { audience: 'mcp' })).access_token;
-    const first = await exchanged(user.access_token, { audience: 'mcp', actor_token: actor, actor_token_type: ACCESS_TOKEN_TYPE });
+    const first = await exchanged(user.access_token, { audience: 'mcp', actor_token: actor, actor_token_type: ACCESS_TOKEN_TYPE }, asAgent);
     expect(decode(first.access_token).payload.act).toEqual({ sub: `client:${agent.client_id}` });
     const second = await exchanged(
       first.access_token,
@@ -225,16 +242,56 @@ describe('token exchange down to a surface, a resource server and a workspace', 
     const payload = decode(second.access_token).payload;
     expect(payload.act).toEqual({ sub: `client:${mcpServer.client_id}`, act: { sub: `client:${agent.client_id}` } });
     expect(payload.client_id).toBe(mcpServer.client_id);
-    expect((await introspect(second.access_token)).act).toEqual(payload.act);
+    const introspected = await introspect(second.access_token);
+    expect(introspected.act).toEqual(payload.act);
+    expect(introspected).not.toHaveProperty('client_sids');
     expect(
       await oauthRefusal(
-        exchanged(user.access_token, { audience: 'mcp', actor_token: user.access_token, actor_token_type: ACCESS_TOKEN_TYPE }),
+        exchanged(user.access_token, { audience: 'mcp', actor_token: user.access_token, actor_token_type: ACCESS_TOKEN_TYPE }, asAgent),
       ),
     ).toEqual({
       status: 400,
       error: 'invalid_request',
       description: "actor_token must be a client's own token (sub client:<client_id>)",
     });
+  });
+
+  it('names an actor only when that client authenticates: a client token in other hands does not speak for it', async () => {
+    const user = await signIn(platform.url);
+    const agentToken = (await clientToken(agent, { audience: 'mcp' })).access_token;
+    // A resource server that received the agent's token, exchanging without credentials...
+    expect(
+      await oauthRefusal(exchanged(user.access_token, { audience: 'mcp', actor_token: agentToken, actor_token_type: ACCESS_TOKEN_TYPE })),
+    ).toEqual({ status: 401, error: 'invalid_client', description: 'actor_token needs the actor client to authenticate' });
+    // ...or with its own credentials.
+    expect(
+      await oauthRefusal(
+        exchanged(
+          user.access_token,
+          { audience: 'mcp', actor_token: agentToken, actor_token_type: ACCESS_TOKEN_TYPE },
+          { client: mcpServer, auth: oauth.ClientSecretBasic(mcpServer.client_secret) },
+        ),
+      ),
+    ).toEqual({ status: 400, error: 'invalid_request', description: 'actor_token must be the token of the client that authenticates' });
+  });
+
+  it('makes tokens that die when a client they were exchanged by or for is disabled', async () => {
+    const user = await signIn(platform.url);
+    const broker = await createClient('broker', 'mcp', [MCP]);
+    const byBroker = await exchanged(
+      user.access_token,
+      { audience: 'mcp', resource: MCP },
+      { client: broker, auth: oauth.ClientSecretBasic(broker.client_secret) },
+    );
+    expect((await claims(byBroker.access_token)).status).toBe(200);
+    expect((await introspect(byBroker.access_token)).active).toBe(true);
+    const disabled = await runGatehouse(['client', 'disable', '--id', broker.client_id], commandEnvironment());
+    expect(disabled.code).toBe(0);
+    await sleep(1000);
+    await expectError(await claims(byBroker.access_token), 401, 'Token revoked');
+    expect(await introspect(byBroker.access_token)).toEqual({ active: false });
+    // The user's own token lives on.
+    expect((await claims(user.access_token)).status).toBe(200);
   });
 
   it('never takes a refresh token, or another token type, as the subject', async () => {
@@ -324,7 +381,7 @@ describe('client credentials', () => {
     );
   });
 
-  it('counts wrong secrets as failed logins: LOGIN_MAX_FAILURES of them, then 429', async () => {
+  it('counts wrong secrets per client and address: LOGIN_MAX_FAILURES of them, then 429', async () => {
     const victim = await createClient('locked', 'api');
     const token = `${platform.url}/oauth/token`;
     for (let i = 0; i < 3; i++) {
@@ -392,6 +449,19 @@ describe('introspection', () => {
     for (const token of [user.refresh_token, `${user.access_token.slice(0, -4)}AAAA`, 'garbage', user.access_token]) {
       expect(await introspect(token)).toEqual({ active: false });
     }
+  });
+
+  it('is inactive for a token narrowed to a resource server the client is not registered for', async () => {
+    const user = await signIn(platform.url, { audience: ['mcp'] });
+    const forOther = (await exchanged(user.access_token, { audience: 'mcp', resource: OTHER_MCP })).access_token;
+    expect(await introspect(forOther, agent)).toEqual({ active: false });
+    expect((await introspect(user.access_token, agent)).active).toBe(true);
+  });
+
+  it('answers a resource server asking many times at once, never 429 (only failed authentications count)', async () => {
+    const user = await signIn(platform.url, { audience: ['mcp'] });
+    const answers = await Promise.all(Array.from({ length: 40 }, () => introspect(user.access_token)));
+    expect(answers.every((answer) => answer.active === true)).toBe(true);
   });
 
   it('requires client authentication and a token', async () => {

@@ -2,9 +2,10 @@ import { createRemoteJWKSet, errors, jwtVerify } from 'jose';
 import type { Environment } from '@app/config';
 import { fingerprintSecret } from '@app/config';
 import type { RunningPlatform } from '@app/server';
-import { decode, json, login, registerUser, request, TEST_ISSUER, TEST_SECRET, type TokenPairBody } from './support/auth-client.js';
+import { decode, forge, json, login, registerUser, request, TEST_ISSUER, TEST_SECRET, type TokenPairBody } from './support/auth-client.js';
 import { runGatehouse } from './support/gatehouse-process.js';
 import { useOwnDatabase } from './support/own-database.js';
+import { withDatabaseClient } from './support/test-database.js';
 import { startTestPlatform } from './support/platform.js';
 import { expectError } from './support/responses.js';
 
@@ -66,6 +67,37 @@ describe.each(['RS256', 'ES256', 'EdDSA'])('JWT_SIGNING_ALGORITHM=%s', (algorith
       expect(key).toMatchObject({ use: 'sig', kid: expect.any(String), kty: expect.any(String) });
       expect(Object.keys(key)).not.toEqual(expect.arrayContaining(['d']));
     }
+  });
+
+  it('refuses an HS256 access token the secret signed since the change: holding the secret no longer mints access tokens', async () => {
+    const { access_token: token, user } = await signedIn(platform.url);
+    const sid = decode(token).payload.sid as string;
+    // The change of algorithm an hour ago (its grace for a rolling change long over), announced as a change is.
+    await withDatabaseClient(async (client) => {
+      await client.query(
+        "UPDATE signing_keys SET activates_at = activates_at - interval '1 hour', created_at = created_at - interval '1 hour' WHERE algorithm = $1",
+        [algorithm],
+      );
+      await client.query("SELECT pg_notify('gatehouse_signing_keys', 'changed')");
+    }, database.url);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    // Signed with PLATFORM_JWT_SECRET now, as an HS256-era resource server holding it could.
+    const forged = forge({ iss: TEST_ISSUER, sub: user.id, sid });
+    await expectError(await request(platform.url, 'GET', '/auth/me', { token: forged }), 401, 'Invalid token');
+    const exchanged = await request(platform.url, 'POST', '/oauth/token', {
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange',
+        subject_token: forged,
+        subject_token_type: 'urn:ietf:params:oauth:token-type:access_token',
+        audience: 'web',
+      }).toString(),
+    });
+    expect(exchanged.status).toBe(400);
+    // One the secret signed before the change (this database's first key of the algorithm, made at this file's start) still counts.
+    const now = Math.floor(Date.now() / 1000);
+    const before = forge({ iss: TEST_ISSUER, sub: user.id, sid, iat: now - 7200, exp: now + 600 });
+    expect((await request(platform.url, 'GET', '/auth/me', { token: before })).status).toBe(200);
   });
 
   it('keeps refresh tokens out of reach of the published keys', async () => {

@@ -37,6 +37,13 @@ export interface GatehouseModuleOptions {
   /** Gatehouse's `PLATFORM_JWT_PREVIOUS_SECRETS`: tokens signed with them still verify (HS256). */
   previousSecrets?: string[];
   /**
+   * Accept Gatehouse's public built-in development secret, or a secret under 32 bytes, as
+   * `secret` or a previous one: for development against `gatehouse start --dev` only. Without
+   * it the module refuses them, as Gatehouse refuses them outside dev: a token signed with a
+   * public secret proves nothing.
+   */
+  allowDevelopmentSecret?: boolean;
+  /**
    * This service's resource URI (RFC 8707): a token must also carry it in `aud`, so a token
    * minted for another resource server is refused here. `@Resource(uri)` overrides it per route.
    */

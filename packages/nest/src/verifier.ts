@@ -247,6 +247,9 @@ function hasSeveralAuthorizations(rawHeaders: readonly string[]): boolean {
 }
 
 /** The options' mistakes, found when the module starts rather than at the first request. */
+/** Gatehouse's built-in development secret: public, so never proof of anything outside development. */
+const GATEHOUSE_DEVELOPMENT_SECRET = 'gatehouse-insecure-development-secret-do-not-use-in-production';
+
 function assertValidOptions(options: GatehouseModuleOptions): void {
   const problems: string[] = [];
   if (typeof options.issuer !== 'string' || options.issuer === '') problems.push('issuer is required');
@@ -254,6 +257,18 @@ function assertValidOptions(options: GatehouseModuleOptions): void {
   if (options.jwksUrl !== undefined && !/^https?:\/\//.test(options.jwksUrl))
     problems.push(`jwksUrl must be an http(s) URL, got ${options.jwksUrl}`);
   if (options.secret === '') problems.push('secret must not be empty');
+  if (options.allowDevelopmentSecret !== true) {
+    for (const [name, secret] of [
+      ['secret', options.secret],
+      ...(options.previousSecrets ?? []).map((previous) => ['previousSecrets', previous]),
+    ]) {
+      if (secret === undefined || secret === '') continue;
+      if (secret === GATEHOUSE_DEVELOPMENT_SECRET)
+        problems.push(`${name}: the public built-in development secret is refused (allowDevelopmentSecret: true for development)`);
+      else if (new TextEncoder().encode(secret).length < 32)
+        problems.push(`${name}: a secret must be at least 32 bytes (allowDevelopmentSecret: true for development)`);
+    }
+  }
   if (options.previousSecrets !== undefined && options.secret === undefined) problems.push('previousSecrets go with secret (HS256)');
   if (options.resource !== undefined && !URL.canParse(options.resource))
     problems.push(`resource must be an absolute URI, got ${options.resource}`);

@@ -362,6 +362,14 @@ describe('the module options', () => {
       },
       'cacheSeconds must be from 0 to 5',
     ],
+    [
+      { issuer: ISSUER, secret: 'gatehouse-insecure-development-secret-do-not-use-in-production' },
+      'secret: the public built-in development secret is refused (allowDevelopmentSecret: true for development)',
+    ],
+    [
+      { issuer: ISSUER, secret: SECRET, previousSecrets: ['short'] },
+      'previousSecrets: a secret must be at least 32 bytes (allowDevelopmentSecret: true for development)',
+    ],
   ])('refuses %p at start-up', async (bad, message) => {
     await expect(startApp('fastify', bad, [OpenController])).rejects.toThrow(message);
   });

@@ -1,6 +1,7 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import type { Audience } from '@app/config';
+import { DomainError } from '@app/errors';
 import { type ActorClaim, CLIENT_SUBJECT_PREFIX, isSurface, type TokenClaims } from '../tokens/token-claims.js';
 
 /** What every principal carries, read from its verified token. */
@@ -69,3 +70,20 @@ export function principalOf(claims: Readonly<TokenClaims>, audiences: readonly A
 export const CurrentPrincipal = createParamDecorator(
   (_data: unknown, context: ExecutionContext): AnyPrincipal => context.switchToHttp().getRequest<AuthenticatedRequest>().principal,
 );
+
+/** 403: a token narrowed by token exchange, on a route that acts for the user's whole account. */
+export class NarrowedTokenRefused extends DomainError {
+  constructor() {
+    super('forbidden', "This token is narrowed (to a workspace, an actor or scopes): this route acts for the user's whole account");
+  }
+}
+
+/**
+ * Token exchange narrows and never widens: a token narrowed to a workspace, delegated to an
+ * actor or limited to scopes does not reach the routes that act for the user's whole account
+ * (signing every device out, listing and ending sessions).
+ */
+export function assertAccountWide(principal: Principal): void {
+  if (principal.workspace !== undefined || principal.actor !== undefined || principal.scopes !== undefined)
+    throw new NarrowedTokenRefused();
+}

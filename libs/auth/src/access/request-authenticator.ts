@@ -63,7 +63,7 @@ export class RequestAuthenticator {
     claims: Readonly<TokenClaims> | TokenRejection | 'expired',
   ): AccessDecision {
     if (typeof claims === 'string') return this.refuse(request, claims);
-    if (this.revoked.isRevoked(claims.sid)) return this.refuse(request, 'revoked');
+    if (this.revoked.revokes(claims)) return this.refuse(request, 'revoked');
     // Resource URIs in `aud` never match: routes are reached by surface.
     const audiences = claims.aud.filter((audience): audience is Audience => access.audiences.has(audience as Audience));
     if (audiences.length === 0) return this.refuse(request, 'audience');

@@ -16,7 +16,7 @@ import {
 import { type ClientInfo, AuthService, INVALID_CREDENTIALS, InvalidAudience, RegistrationClosed, type TokenPair } from './auth.service.js';
 import { LOGIN_PASSWORD_LENGTH_MESSAGE, LoginDto, LogoutQueryDto, RefreshDto, RegisterDto } from './dto/auth.dto.js';
 import { ClaimsResponse, SessionListResponse, TokenPairResponse, UserEnvelope } from './dto/responses.dto.js';
-import { type AnyPrincipal, CurrentPrincipal, type Principal } from '../access/principal.js';
+import { type AnyPrincipal, assertAccountWide, CurrentPrincipal, NarrowedTokenRefused, type Principal } from '../access/principal.js';
 import { AudienceInsufficient, invalidAudienceMessage } from '../access/bearer-challenges.js';
 import { AnyAudience, Audiences, Public } from '../access/route-access.decorators.js';
 import { NoStore } from './no-store.decorator.js';
@@ -129,7 +129,11 @@ export class AuthController {
     summary: "End this session, or all the user's sessions (scope=global), or all but this one (scope=others)",
     errors: {
       400: [['scope must be one of local, global, others']],
-      403: [invalidAudienceMessage(USER_AUDIENCES, 'scope=global'), invalidAudienceMessage(USER_AUDIENCES, 'scope=others')],
+      403: [
+        invalidAudienceMessage(USER_AUDIENCES, 'scope=global'),
+        invalidAudienceMessage(USER_AUDIENCES, 'scope=others'),
+        NarrowedTokenRefused,
+      ],
     },
   })
   @ApiNoContentResponse({ description: 'The sessions in scope are revoked' })
@@ -140,6 +144,7 @@ export class AuthController {
     if (scope !== 'local' && !principal.audiences.some((audience) => USER_AUDIENCES.includes(audience))) {
       throw new AudienceInsufficient(`scope=${scope}`, this.servedUserAudiences);
     }
+    if (scope !== 'local') assertAccountWide(principal);
     await this.sessions.logout(principal.userId, principal.sessionId, scope);
   }
 
@@ -167,10 +172,11 @@ export class AuthController {
   @ApiEndpoint({
     operationId: 'listSessions',
     summary: "The user's live sessions, most recently used first, a page at a time",
-    errors: { 400: PAGE_QUERY_ERRORS },
+    errors: { 400: PAGE_QUERY_ERRORS, 403: NarrowedTokenRefused },
   })
   @ApiOkResponse({ type: SessionListResponse })
   listSessions(@CurrentPrincipal() principal: Principal, @Query() query: PageQueryDto): Promise<Page<SessionView>> {
+    assertAccountWide(principal);
     return this.sessions.list(principal.userId, principal.sessionId, query.limit, query.offset);
   }
 
@@ -180,10 +186,11 @@ export class AuthController {
   @ApiEndpoint({
     operationId: 'revokeSession',
     summary: "Sign one of the user's sessions out (a device, an app)",
-    errors: { 404: SessionNotFound },
+    errors: { 403: NarrowedTokenRefused, 404: SessionNotFound },
   })
   @ApiNoContentResponse({ description: 'The session is revoked' })
   deleteSession(@CurrentPrincipal() principal: Principal, @UuidParam('id', 'The session') id: string): Promise<void> {
+    assertAccountWide(principal);
     return this.sessions.deleteOwn(principal.userId, id);
   }
 }

@@ -5,7 +5,6 @@ import type { OAuthClient } from '../clients/client.entity.js';
 import { ClientsService } from '../clients/clients.service.js';
 import { clientAddress } from '../http/client-address.js';
 import { AuthRateLimits } from '../http/rate-limit/auth-rate-limits.js';
-import { CLIENT_SUBJECT_PREFIX } from '../tokens/token-claims.js';
 import { type OAuthParameters, single } from './oauth-parameters.js';
 
 const BASIC = /^Basic +([A-Za-z0-9+/]+={0,2})$/i;
@@ -30,8 +29,8 @@ function formDecode(text: string): string {
 /**
  * Client authentication on the OAuth routes (RFC 6749 section 2.3.1): HTTP Basic
  * (`client_secret_basic`) or `client_id` and `client_secret` in the body
- * (`client_secret_post`), one of them. Every attempt is counted as a login is (`AuthRateLimits`,
- * the client id standing for the account), before the secret is compared.
+ * (`client_secret_post`), one of them. Failures are counted per client and address
+ * (`AuthRateLimits.checkClient`); an address past LOGIN_MAX_FAILURES of them is refused.
  */
 @Injectable()
 export class ClientAuthentication {
@@ -55,19 +54,12 @@ export class ClientAuthentication {
   async optional(request: FastifyRequest, parameters: OAuthParameters): Promise<OAuthClient | undefined> {
     const credentials = readCredentials(request, parameters);
     if (credentials === undefined) return undefined;
-    const attempt = await this.limits.beginLogin(`${CLIENT_SUBJECT_PREFIX}${credentials.id}`, clientAddress(request));
-    let client: OAuthClient | null;
-    try {
-      client = await this.clients.authenticate(credentials.id, credentials.secret);
-    } catch (error) {
-      await attempt.abandoned();
-      throw error;
-    }
+    const attempt = await this.limits.checkClient(credentials.id, clientAddress(request));
+    const client = await this.clients.authenticate(credentials.id, credentials.secret);
     if (client === null) {
       await attempt.failed();
       throw new OAuthError('invalid_client', CLIENT_AUTHENTICATION_FAILED);
     }
-    await attempt.succeeded();
     return client;
   }
 }

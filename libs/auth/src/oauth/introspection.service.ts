@@ -15,8 +15,8 @@ const INACTIVE: IntrospectionResponse = Object.freeze({ active: false });
  * server that cannot verify it itself, and its claims. As cheap as a guarded request: the
  * verified-token cache, the revoked-session set and the client from memory. Inactive: anything
  * that is not a valid Gatehouse access token now (expired, revoked, forged, a refresh token),
- * and a token for none of the asking client's audiences (or, when both name resource servers,
- * none of its resources): a client learns nothing about tokens that are not meant for it.
+ * and a token for none of the asking client's audiences (or, when it names resource servers,
+ * none of the client's resources): a client learns nothing about tokens that are not meant for it.
  */
 @Injectable()
 export class Introspection {
@@ -28,9 +28,9 @@ export class Introspection {
   async introspect(parameters: OAuthParameters, client: OAuthClient): Promise<IntrospectionResponse> {
     const token = required(parameters, 'token');
     const claims = this.verifier.cached(token) ?? (await this.verifier.verify(token));
-    if (typeof claims === 'string' || this.revoked.isRevoked(claims.sid) || !meantFor(claims, client)) return INACTIVE;
+    if (typeof claims === 'string' || this.revoked.revokes(claims) || !meantFor(claims, client)) return INACTIVE;
     // eslint-disable-next-line @typescript-eslint/no-unused-vars
-    const { auth_time, ...shown } = claims;
+    const { auth_time, client_sids, ...shown } = claims;
     return { active: true, ...shown, token_type: 'access_token' };
   }
 }
@@ -46,5 +46,6 @@ function meantFor(claims: Readonly<TokenClaims>, client: OAuthClient): boolean {
       resource ||= client.resources.includes(entry);
     }
   }
-  return surface && (resources === 0 || client.resources.length === 0 || resource);
+  // A token narrowed to resource servers is meant only for a client registered for one of them.
+  return surface && (resources === 0 || resource);
 }

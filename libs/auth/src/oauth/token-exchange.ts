@@ -65,7 +65,7 @@ export class TokenExchange {
     const requestedType = single(parameters, 'requested_token_type');
     if (requestedType !== undefined) requireAccessTokenType('requested_token_type', requestedType);
     const subject = await this.active(subjectToken, 'subject_token');
-    const act = await this.actor(parameters, subject);
+    const { act, actorSession } = await this.actor(parameters, subject, client);
     const surfaces = this.surfaces(parameters, subject);
     const resources = this.resources(parameters, subject);
     const scope = this.scope(parameters, subject);
@@ -78,7 +78,14 @@ export class TokenExchange {
         sub: subject.sub,
         sessionId: subject.sid,
         audience: [...surfaces, ...resources],
-        claims: { scope, client_id: client?.id, workspace_id: workspace?.id, workspace_role: workspace?.role, act },
+        claims: {
+          scope,
+          client_id: client?.id,
+          workspace_id: workspace?.id,
+          workspace_role: workspace?.role,
+          act,
+          client_sids: clientSessions(subject, client, actorSession),
+        },
       },
       lifetime,
     );
@@ -96,29 +103,41 @@ export class TokenExchange {
   private async active(token: string, name: string): Promise<Readonly<TokenClaims>> {
     const claims = await this.verifier.verify(token);
     if (typeof claims === 'string') throw new OAuthError('invalid_request', `${name} is not valid: ${REJECTION_WORDS[claims]}`);
-    if (this.revoked.isRevoked(claims.sid)) throw new OAuthError('invalid_request', `${name} is not valid: ${REJECTION_WORDS.revoked}`);
+    if (this.revoked.revokes(claims)) throw new OAuthError('invalid_request', `${name} is not valid: ${REJECTION_WORDS.revoked}`);
     return claims;
   }
 
-  /** `act` of the new token: the actor client, before the subject's own actors (RFC 8693 section 4.1). */
-  private async actor(parameters: OAuthParameters, subject: Readonly<TokenClaims>): Promise<ActorClaim | undefined> {
+  /**
+   * `act` of the new token: the actor client, before the subject's own actors (RFC 8693 section
+   * 4.1), with the actor's session. The actor must be the client that authenticated: a client's
+   * token handed to a resource server does not let that server speak as the client.
+   */
+  private async actor(
+    parameters: OAuthParameters,
+    subject: Readonly<TokenClaims>,
+    client: OAuthClient | undefined,
+  ): Promise<{ act: ActorClaim | undefined; actorSession?: string }> {
     const actorToken = single(parameters, 'actor_token');
     const actorType = single(parameters, 'actor_token_type');
     if (actorToken === undefined) {
       if (actorType !== undefined) throw new OAuthError('invalid_request', 'actor_token_type is given without actor_token');
-      return subject.act;
+      return { act: subject.act };
     }
     if (actorType === undefined) throw new OAuthError('invalid_request', 'actor_token_type is required with actor_token');
     requireAccessTokenType('actor_token_type', actorType);
+    if (client === undefined) throw new OAuthError('invalid_client', 'actor_token needs the actor client to authenticate');
     const actor = await this.active(actorToken, 'actor_token');
     if (!actor.sub.startsWith(CLIENT_SUBJECT_PREFIX)) {
       throw new OAuthError('invalid_request', "actor_token must be a client's own token (sub client:<client_id>)");
+    }
+    if (actor.sub !== `${CLIENT_SUBJECT_PREFIX}${client.id}`) {
+      throw new OAuthError('invalid_request', 'actor_token must be the token of the client that authenticates');
     }
     const act: ActorClaim = subject.act === undefined ? { sub: actor.sub } : { sub: actor.sub, act: subject.act };
     if (depthOf(act) > MAX_ACTOR_DEPTH) {
       throw new OAuthError('invalid_request', `actor_token would make a chain of more than ${MAX_ACTOR_DEPTH} actors`);
     }
-    return act;
+    return { act, actorSession: actor.sid };
   }
 
   /** The requested surfaces: each one of the subject token's, and served. */
@@ -206,4 +225,22 @@ function depthOf(actor: ActorClaim): number {
   let depth = 0;
   for (let current: ActorClaim | undefined = actor; current !== undefined; current = current.act) depth++;
   return depth;
+}
+
+/**
+ * The sessions of the clients a token was exchanged by or for (the authenticating client, the
+ * actor, and those of the subject token): revoking any of them (disabling the client) revokes
+ * the new token too, as revoking the user's session (`sid`) does.
+ */
+function clientSessions(
+  subject: Readonly<TokenClaims>,
+  client: OAuthClient | undefined,
+  actorSession: string | undefined,
+): string[] | undefined {
+  const sessions = new Set<string>(subject.client_sids);
+  // A client's own token as the subject: its session is the token's sid, kept as such.
+  if (client !== undefined) sessions.add(client.sessionId);
+  if (actorSession !== undefined) sessions.add(actorSession);
+  sessions.delete(subject.sid);
+  return sessions.size === 0 ? undefined : [...sessions];
 }

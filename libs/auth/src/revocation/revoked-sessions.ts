@@ -26,6 +26,15 @@ export class RevokedSessions {
     return this.revoked.has(sessionId);
   }
 
+  /**
+   * Whether a token is revoked: its session (`sid`), or the session of a client it was
+   * exchanged by or for (`client_sids`: disabling a client revokes those tokens too).
+   */
+  revokes(claims: { readonly sid: string; readonly client_sids?: readonly string[] }): boolean {
+    if (this.revoked.has(claims.sid)) return true;
+    return claims.client_sids !== undefined && claims.client_sids.some((sessionId) => this.revoked.has(sessionId));
+  }
+
   markRevoked(sessionIds: readonly string[], revokedAt = Date.now()): void {
     const forgetAfter = revokedAt + this.retentionMs;
     for (const id of sessionIds) this.revoked.set(id, forgetAfter);

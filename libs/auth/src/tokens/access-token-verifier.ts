@@ -70,6 +70,11 @@ export class AccessTokenVerifier {
     if (key.algorithm === 'HS256' && !signatureMatches(token, key)) return 'invalid';
     const outcome = key.algorithm === 'EdDSA' ? await this.verifyEdDsa(token, key) : await this.runStrategy(token);
     if (typeof outcome === 'string') return outcome;
+    // In an asymmetric mode the secret signs refresh tokens only: an HS256 access token issued since the change is forged.
+    if (key.algorithm === 'HS256') {
+      const latest = this.tokens.hs256AccessTokensIssuedBy();
+      if (latest !== undefined && outcome.iat > latest) return 'invalid';
+    }
     this.verified.set(token, Object.freeze(outcome));
     return outcome;
   }

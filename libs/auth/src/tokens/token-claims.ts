@@ -43,6 +43,11 @@ export interface TokenClaims {
   workspace_id?: string;
   workspace_role?: string;
   act?: ActorClaim;
+  /**
+   * Gatehouse's own: the sessions of the clients a token was exchanged by or for. Revoking one
+   * (disabling the client) revokes the token, as revoking `sid` does.
+   */
+  client_sids?: string[];
 }
 
 /** The `sub` of a client's own token (client credentials). */
@@ -81,7 +86,7 @@ export function checkClaims(
 ): TokenClaims | TokenRejection {
   // Gatehouse understands no JWS extension, so a token that makes one critical is refused (RFC 7515 section 4.1.11).
   if (header.typ !== expected.type || header.crit !== undefined) return 'invalid';
-  const { iss, aud, sub, sid, jti, iat, exp, auth_time, scope, client_id, workspace_id, workspace_role, act } = payload;
+  const { iss, aud, sub, sid, jti, iat, exp, auth_time, scope, client_id, workspace_id, workspace_role, act, client_sids } = payload;
   if (
     typeof exp !== 'number' ||
     typeof iat !== 'number' ||
@@ -97,7 +102,8 @@ export function checkClaims(
     (workspace_id === undefined) !== (workspace_role === undefined) ||
     (workspace_id !== undefined && typeof workspace_id !== 'string') ||
     (workspace_role !== undefined && !WORKSPACE_ROLES.has(workspace_role)) ||
-    (act !== undefined && !isActor(act, 1))
+    (act !== undefined && !isActor(act, 1)) ||
+    (client_sids !== undefined && !isSessionList(client_sids))
   ) {
     return 'invalid';
   }
@@ -112,6 +118,7 @@ export function checkClaims(
     claims.workspace_role = workspace_role as string;
   }
   if (act !== undefined) claims.act = act as ActorClaim;
+  if (client_sids !== undefined) claims.client_sids = client_sids as string[];
   return claims;
 }
 
@@ -146,4 +153,14 @@ function isActor(value: unknown, depth: number): boolean {
   if (depth > MAX_ACTOR_DEPTH || typeof value !== 'object' || value === null || Array.isArray(value)) return false;
   const { sub, act } = value as { sub?: unknown; act?: unknown };
   return typeof sub === 'string' && (act === undefined || isActor(act, depth + 1));
+}
+
+/** `client_sids`: a short non-empty list of session ids. */
+function isSessionList(value: unknown): boolean {
+  return (
+    Array.isArray(value) &&
+    value.length > 0 &&
+    value.length <= 2 * MAX_ACTOR_DEPTH &&
+    value.every((entry) => typeof entry === 'string' && entry.length > 0 && entry.length <= 64)
+  );
 }

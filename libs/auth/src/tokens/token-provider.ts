@@ -40,7 +40,7 @@ export interface AccessGrant {
   sub: string;
   sessionId: string;
   audience: readonly string[];
-  claims: Pick<TokenClaims, 'scope' | 'client_id' | 'workspace_id' | 'workspace_role' | 'act'>;
+  claims: Pick<TokenClaims, 'scope' | 'client_id' | 'workspace_id' | 'workspace_role' | 'act' | 'client_sids'>;
 }
 
 export interface IssuedToken {
@@ -138,6 +138,11 @@ export class TokenProvider implements OnModuleInit {
   /** Like `verificationKey`, but an unknown `kid` makes this instance load the keys again first (another may have just made it). */
   async lookUpVerificationKey(kid: unknown): Promise<VerificationKey | undefined> {
     return this.disabled ? undefined : this.keys.lookUp(kid);
+  }
+
+  /** In an asymmetric mode, the latest `iat` an HS256 access token may carry (`SigningKeys.hs256AccessTokensIssuedBy`). */
+  hs256AccessTokensIssuedBy(): number | undefined {
+    return this.keys.hs256AccessTokensIssuedBy();
   }
 
   /** The verified claims of a refresh token, or why it is refused. */

@@ -1103,6 +1103,8 @@ export interface operations {
              *
              *     `Invalid audience: scope=others accepts web, api`
              *
+             *     `This token is narrowed (to a workspace, an actor or scopes): this route acts for the user's whole account`
+             *
              *     `Invalid audience: this route accepts web, api, a2a, mcp`
              *
              *     `A client's own token cannot be used here: this route acts for a user`
@@ -1442,7 +1444,9 @@ export interface operations {
                 };
             };
             /**
-             * @description `Invalid audience: this route accepts web, api`
+             * @description `This token is narrowed (to a workspace, an actor or scopes): this route acts for the user's whole account`
+             *
+             *     `Invalid audience: this route accepts web, api`
              *
              *     `A client's own token cannot be used here: this route acts for a user`
              */
@@ -1510,7 +1514,9 @@ export interface operations {
                 };
             };
             /**
-             * @description `Invalid audience: this route accepts web, api`
+             * @description `This token is narrowed (to a workspace, an actor or scopes): this route acts for the user's whole account`
+             *
+             *     `Invalid audience: this route accepts web, api`
              *
              *     `A client's own token cannot be used here: this route acts for a user`
              */

@@ -133,6 +133,32 @@ export class AuthRateLimits {
       },
     };
   }
+
+  /**
+   * Client authentication on the OAuth routes (a client's secret is 256 random bits: nothing
+   * to guess, so no account-wide ceiling that anyone knowing a client id could trip): only
+   * failures count, per client and address, and an address past LOGIN_MAX_FAILURES of them
+   * within 15 minutes is refused (429) until the window ends. A success costs one look-up, so
+   * a resource server introspecting on every request is never slowed or refused by it.
+   */
+  async checkClient(clientId: string, address: string): Promise<ClientAttempt> {
+    const key = `client:${hashAccount(clientId.toLowerCase())}:${rateLimitKey(address)}`;
+    const failures = await this.pairFailures.get(key);
+    if (failures !== null && failures.consumedPoints >= this.maxFailures) {
+      this.metrics.rateLimitRejected('account_address');
+      throw toTooManyRequests(failures);
+    }
+    return {
+      failed: async () => {
+        await count(this.pairFailures, key);
+      },
+    };
+  }
+}
+
+/** What a client authentication reports back: only a failure counts. */
+export interface ClientAttempt {
+  failed(): Promise<void>;
 }
 
 /** Rate-limit keys name an account by a hash of its normalised email: no plain email in Redis. */

@@ -61,10 +61,12 @@ export class SigningKeyRotation {
    * instance of another algorithm retired it) its successor is made now, to sign from then.
    * In HS256 mode, the asymmetric keys still signing retire. Keys of another algorithm retire
    * `ACTIVATION_DELAY_MS` from now, not at once: during a rolling change of
-   * `JWT_SIGNING_ALGORITHM`, the instances not yet changed keep signing meanwhile. A retired key
+   * `JWT_SIGNING_ALGORITHM`, the instances not yet changed keep signing meanwhile. At start-up
+   * (`atStart`), a signing key that another algorithm's instances retire is followed by a new
+   * one from now: a new run of keys. A retired key
    * stays published until its tokens expire, so nobody is signed out.
    */
-  ensureSigningKey(now = new Date()): Promise<void> {
+  ensureSigningKey(now = new Date(), atStart = false): Promise<void> {
     const algorithm = this.security.signingAlgorithm;
     const grace = new Date(now.getTime() + ACTIVATION_DELAY_MS);
     return this.repository.change(async (change) => {
@@ -79,9 +81,17 @@ export class SigningKeyRotation {
           this.logger.log(`JWT_SIGNING_ALGORITHM is HS256: ${otherAlgorithms.length} asymmetric key(s) retire at ${grace.toISOString()}`);
         return { changed: otherAlgorithms.length > 0, result: undefined };
       }
+      const signing = this.signingKeyOf(keys, algorithm, now.getTime());
+      const retirement = signing?.retiredAt?.getTime();
+      if (atStart && retirement !== undefined && !keys.some((key) => key.activatesAt.getTime() === retirement)) {
+        // Back to this algorithm while another one's instances retire its key: a new run of
+        // keys from now (HS256 access tokens signed meanwhile keep counting, see SigningKeys).
+        const kid = await this.create(change, algorithm, now, []);
+        this.logger.log(`Made ${algorithm} signing key ${kid}, signing from now`);
+        return { changed: true, result: undefined };
+      }
       if (this.signingKeyOf(keys, algorithm, now.getTime() + SIGNING_LOOKAHEAD_MS) !== undefined)
         return { changed: false, result: undefined };
-      const signing = this.signingKeyOf(keys, algorithm, now.getTime());
       const activatesAt = signing?.retiredAt ?? now;
       const sameAlgorithm = keys.filter((key) => key.algorithm === algorithm && (key.retiredAt === null || key.retiredAt > activatesAt));
       const kid = await this.create(change, algorithm, activatesAt, sameAlgorithm);

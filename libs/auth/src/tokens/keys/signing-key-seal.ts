@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { createCipheriv, createDecipheriv, createPrivateKey, hkdfSync, type KeyObject, randomBytes } from 'node:crypto';
-import { SecurityConfig } from '@app/config';
+import { DEFAULT_JWT_SECRET, SecurityConfig } from '@app/config';
 
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
@@ -16,11 +16,21 @@ const INFO = 'gatehouse signing key v1';
 export class SigningKeySeal {
   /** The current secret's key first, then the previous secrets'. */
   private readonly keys: Buffer[];
+  /** The key the public built-in secret derives: whatever it sealed, anyone can open. */
+  private readonly publicKey = sealingKey(Buffer.from(DEFAULT_JWT_SECRET, 'utf8'));
 
   constructor(security: SecurityConfig) {
     this.keys = [security.signingKey, ...security.previousSecrets.map((previous) => previous.key)].map((secret) =>
-      Buffer.from(hkdfSync('sha256', secret.export(), Buffer.alloc(0), INFO, 32)),
+      sealingKey(secret.export()),
     );
+  }
+
+  /**
+   * Whether the key was sealed under the public built-in secret (made in dev, on a database
+   * production now uses): its private half is anyone's, so outside dev it is trusted for nothing.
+   */
+  sealedUnderPublicSecret(sealed: Buffer, kid: string): boolean {
+    return openWith(this.publicKey, sealed, kid) !== null;
   }
 
   seal(privateKey: KeyObject, kid: string): Buffer {
@@ -33,18 +43,28 @@ export class SigningKeySeal {
 
   /** The private key, or null when no configured secret opens it (sealed under a secret Gatehouse no longer has). */
   open(sealed: Buffer, kid: string): KeyObject | null {
-    if (sealed.length <= IV_BYTES + TAG_BYTES) return null;
     for (const key of this.keys) {
-      try {
-        const decipher = createDecipheriv('aes-256-gcm', key, sealed.subarray(0, IV_BYTES))
-          .setAAD(Buffer.from(kid))
-          .setAuthTag(sealed.subarray(IV_BYTES, IV_BYTES + TAG_BYTES));
-        const der = Buffer.concat([decipher.update(sealed.subarray(IV_BYTES + TAG_BYTES)), decipher.final()]);
-        return createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
-      } catch {
-        // Not this secret's: try the next one.
-      }
+      const opened = openWith(key, sealed, kid);
+      if (opened !== null) return opened;
     }
+    return null;
+  }
+}
+
+function sealingKey(secret: Buffer): Buffer {
+  return Buffer.from(hkdfSync('sha256', secret, Buffer.alloc(0), INFO, 32));
+}
+
+/** The private key `key` sealed, or null when it did not (another secret's, another kid's, or damaged). */
+function openWith(key: Buffer, sealed: Buffer, kid: string): KeyObject | null {
+  if (sealed.length <= IV_BYTES + TAG_BYTES) return null;
+  try {
+    const decipher = createDecipheriv('aes-256-gcm', key, sealed.subarray(0, IV_BYTES))
+      .setAAD(Buffer.from(kid))
+      .setAuthTag(sealed.subarray(IV_BYTES, IV_BYTES + TAG_BYTES));
+    const der = Buffer.concat([decipher.update(sealed.subarray(IV_BYTES + TAG_BYTES)), decipher.final()]);
+    return createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
+  } catch {
     return null;
   }
 }

@@ -31,13 +31,14 @@ export class SigningKeysSync implements OnApplicationBootstrap, OnApplicationShu
     // With the public default secret outside dev nothing is issued or accepted: no key is made
     // (its private half would be sealed under a public secret).
     if (!this.tokens.enabled) return;
-    await this.rotation.ensureSigningKey();
-    await this.reload();
-    this.keys.reloadWith(() => this.reload());
+    // Listening first: a change made while the keys load is announced, not missed.
     await this.notifications.listen(SIGNING_KEYS_CHANNEL, {
       onMessage: () => void this.reloadOrWarn(),
       onReconnect: () => void this.reloadOrWarn(),
     });
+    await this.rotation.ensureSigningKey(new Date(), true);
+    await this.reload();
+    this.keys.reloadWith(() => this.reload());
     this.timer = setInterval(() => void this.maintain(), MAINTENANCE_INTERVAL_MS);
     this.timer.unref();
   }

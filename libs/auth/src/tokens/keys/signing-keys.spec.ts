@@ -132,6 +132,54 @@ describe('the signing key in an asymmetric mode', () => {
   });
 });
 
+describe('a key sealed under the public built-in secret (made in dev)', () => {
+  it('is neither used nor published outside dev, where anyone with the database could open it', async () => {
+    const dev = tokenStack({ PLATFORM_ENV: 'dev', JWT_ISSUER: 'unit', JWT_SIGNING_ALGORITHM: 'ES256' });
+    const leaked = await storedKey(dev, 'ES256');
+    dev.keys.use([leaked]);
+    const forged = dev.tokens.issueAccessToken(subject).token;
+
+    const production = stackFor('ES256');
+    production.keys.use([leaked]);
+    expect(production.keys.jwks()).toEqual([]);
+    expect(await production.verifier.verify(forged)).toBe('invalid');
+    // In dev it is simply the dev key.
+    const otherDev = tokenStack({ PLATFORM_ENV: 'dev', JWT_ISSUER: 'unit', JWT_SIGNING_ALGORITHM: 'ES256' });
+    otherDev.keys.use([leaked]);
+    expect(otherDev.keys.jwks()).toHaveLength(1);
+  });
+});
+
+describe('HS256 access tokens in an asymmetric mode', () => {
+  it('count when signed before the first key of the algorithm took over (and its grace), not after', async () => {
+    const stack = stackFor('ES256');
+    const hour = 3_600_000;
+    stack.keys.use([await storedKey(stack, 'ES256', { activatesAt: new Date(Date.now() - 2 * hour) })]);
+    const now = Math.floor(Date.now() / 1000);
+    const sign = (iat: number) =>
+      new SignJWT({ iss: 'unit', aud: ['web'], sub: 'u', sid: 's', jti: randomUUID(), iat, exp: iat + 3 * 3600 })
+        .setProtectedHeader({ alg: 'HS256', typ: 'at+jwt', kid: stack.security.secretFingerprint })
+        .sign(stack.security.signingKey);
+    expect(await stack.verifier.verify(await sign(now - 3 * 3600 + 60))).toMatchObject({ sub: 'u' });
+    expect(await stack.verifier.verify(await sign(now - 2 * 3600 + 5 * 60))).toMatchObject({ sub: 'u' });
+    expect(await stack.verifier.verify(await sign(now - 3600))).toBe('invalid');
+    expect(await stack.verifier.verify(await sign(now))).toBe('invalid');
+    // A rotation continues the run: the cut-off stays at the run's first key.
+    const rotatedAt = new Date(Date.now() - hour);
+    const first = await storedKey(stack, 'ES256', { activatesAt: new Date(Date.now() - 2 * hour), retiredAt: rotatedAt });
+    const second = await storedKey(stack, 'ES256', { activatesAt: rotatedAt });
+    stack.keys.use([first, second]);
+    expect(await stack.verifier.verify(await sign(now - 2 * 3600 + 4 * 60))).toMatchObject({ sub: 'u' });
+    expect(await stack.verifier.verify(await sign(now - 3600 + 60))).toBe('invalid');
+    // A new run (back to ES256 after HS256): HS256 tokens of the time between count.
+    const rerun = await storedKey(stack, 'ES256', { activatesAt: new Date(Date.now() - 60_000) });
+    stack.keys.use([first, rerun]);
+    expect(await stack.verifier.verify(await sign(now - 1800))).toMatchObject({ sub: 'u' });
+    // Refresh tokens stay HS256 with the secret.
+    expect(stack.tokens.verifyRefreshToken(stack.tokens.issueRefreshToken(subject).token)).toMatchObject({ sid: subject.sessionId });
+  });
+});
+
 describe('SigningKeySeal', () => {
   const stack = stackFor('ES256');
   it('opens only under the same key id and a configured secret', async () => {

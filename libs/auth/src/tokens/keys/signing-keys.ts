@@ -43,6 +43,9 @@ export class SigningKeyUnavailable extends DomainError {
   }
 }
 
+/** HS256 access tokens still count this long after the first key of an asymmetric algorithm took over (a rolling change's old instances sign them meanwhile). */
+const HS256_CHANGE_GRACE_MS = 10 * 60 * 1000;
+
 /** An unknown `kid` makes the instance look in the database again, at most this often. */
 export const UNKNOWN_KID_RELOAD_INTERVAL_MS = 1_000;
 
@@ -89,7 +92,17 @@ export class SigningKeys {
   /** Replaces the asymmetric keys with the table's rows (opening the private halves this instance can). */
   use(stored: readonly StoredSigningKey[]): void {
     const previous = new Map(this.held.map((key) => [key.kid, key]));
-    this.held = stored.map((row) => {
+    const trusted = stored.filter((row) => {
+      if (previous.has(row.kid) || this.security.isDevelopment || !this.seal.sealedUnderPublicSecret(row.sealedPrivateKey, row.kid)) {
+        return true;
+      }
+      this.logger.error(
+        `Signing key ${row.kid} was sealed under the public built-in secret (made in dev): anyone with a copy of the ` +
+          'database could sign with it, so it is neither used nor published; `gatehouse keys rotate --now` replaces it',
+      );
+      return false;
+    });
+    this.held = trusted.map((row) => {
       const known = previous.get(row.kid);
       const privateKey = known?.privateKey ?? this.seal.open(row.sealedPrivateKey, row.kid);
       if (privateKey === null && known === undefined) {
@@ -110,6 +123,36 @@ export class SigningKeys {
     const byKid = new Map(this.secrets);
     for (const key of this.held) if (!byKid.has(key.kid)) byKid.set(key.kid, key);
     this.byKid = byKid;
+  }
+
+  /**
+   * In an asymmetric mode, the latest `iat` an HS256 access token may have (seconds): tokens the
+   * secret signed before the change of algorithm (the start of the current run of keys) keep
+   * working until they expire, and those of instances not yet changed in a rolling change (the
+   * activation delay), but the secret signs no new access token that counts. Without it, whoever holds the secret (an HS256-era
+   * resource server) could mint access tokens forever, which an asymmetric mode exists to end.
+   * Undefined in HS256 mode: every HS256 token counts.
+   */
+  hs256AccessTokensIssuedBy(now = Date.now()): number | undefined {
+    const algorithm = this.security.signingAlgorithm;
+    if (algorithm === 'HS256') return undefined;
+    // The current run of the algorithm: the signing key, back through the keys each rotation
+    // replaced (a rotation retires the old key at the very moment its successor activates).
+    let key: HeldKey | undefined = signingKeyAt(this.held, algorithm, now);
+    // No key of the algorithm signs (yet): no HS256 access token counts.
+    if (key === undefined) return 0;
+    for (;;) {
+      const successorOf: HeldKey = key;
+      const predecessor: HeldKey | undefined = this.held
+        .filter(
+          (other) =>
+            other.algorithm === algorithm && other.retiredAt === successorOf.activatesAt && other.activatesAt < successorOf.activatesAt,
+        )
+        .sort((a, b) => a.activatesAt - b.activatesAt)[0];
+      if (predecessor === undefined) break;
+      key = predecessor;
+    }
+    return Math.floor((key.activatesAt + HS256_CHANGE_GRACE_MS) / 1000);
   }
 
   /** Set by `SigningKeysSync`: how to load the keys again (an unknown `kid`). */
