@@ -17,3 +17,30 @@ export function principalView(principal: GatehousePrincipal) {
     expires_at: principal.expiresAt.toISOString(),
   };
 }
+
+const nullableString = { type: ['string', 'null'] } as const;
+const strings = { type: 'array', items: { type: 'string' } } as const;
+
+/**
+ * The JSON schema of `principalView`'s answer: declared on the routes that return it, Fastify
+ * serializes it with a compiled serializer (fast-json-stringify) instead of `JSON.stringify`.
+ */
+export const PRINCIPAL_VIEW_SCHEMA = {
+  type: 'object',
+  required: ['kind', 'subject', 'user_id', 'client_id', 'session_id', 'audiences', 'resources'],
+  properties: {
+    kind: { type: 'string' },
+    subject: { type: 'string' },
+    user_id: nullableString,
+    client_id: nullableString,
+    session_id: nullableString,
+    audiences: strings,
+    resources: strings,
+    workspace_id: nullableString,
+    workspace_role: nullableString,
+    // RFC 8693's nested actor claim, as the token has it.
+    actor: { type: ['object', 'null'], additionalProperties: true },
+    scope: { type: ['array', 'null'], items: { type: 'string' } },
+    expires_at: { type: 'string' },
+  },
+} as const;

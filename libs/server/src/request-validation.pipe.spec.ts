@@ -43,6 +43,11 @@ describe('RequestValidationPipe', () => {
     await expect(messagesFor({})).resolves.toEqual(['email is required']);
   });
 
+  it("hands a custom parameter (the request's principal) on as it is, without validating it or waiting for a promise", () => {
+    const principal = { kind: 'user', userId: 'a' };
+    expect(pipe.transform(principal, { type: 'custom', metatype: Signup })).toBe(principal);
+  });
+
   it('leaves an optional field out without a word', async () => {
     await expect(pipe.transform({ email: 'ada@example.com' }, { type: 'body', metatype: Signup })).resolves.toBeInstanceOf(Signup);
   });

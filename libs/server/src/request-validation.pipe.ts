@@ -1,4 +1,4 @@
-import { type ArgumentMetadata, BadRequestException, Injectable, ValidationPipe } from '@nestjs/common';
+import { type ArgumentMetadata, BadRequestException, Injectable, type PipeTransform, ValidationPipe } from '@nestjs/common';
 import type { ValidationError } from 'class-validator';
 import { DomainError } from '@app/errors';
 import { JSON_BODIES_ONLY } from './json-body.js';
@@ -13,7 +13,17 @@ export const NOT_AN_OBJECT = 'Request body must be a JSON object';
  * than a list of missing fields; `null`, an array or a bare value is 400.
  */
 @Injectable()
-export class RequestValidationPipe extends ValidationPipe {
+export class RequestValidationPipe implements PipeTransform {
+  private readonly input = new InputValidationPipe();
+
+  /** A custom parameter (`@CurrentPrincipal()`) is not input: it passes as it is, with no promise to wait for. */
+  transform(value: unknown, metadata: ArgumentMetadata): unknown {
+    return metadata.type === 'custom' ? value : this.input.transform(value, metadata);
+  }
+}
+
+/** Nest's ValidationPipe with Gatehouse's options and the JSON-object rule for bodies. */
+class InputValidationPipe extends ValidationPipe {
   constructor() {
     super({
       whitelist: true,

@@ -4,6 +4,7 @@ import { GATEHOUSE_OPTIONS, type GatehouseModuleOptions } from './options.js';
 import { GatehouseRefusal } from './refusal.js';
 import { resolveRouteAccess, type RouteAccess } from './route-access.js';
 import { GatehouseVerifier } from './verifier.js';
+import type { GatehousePrincipal } from './principal.js';
 
 /** What the guard reads of a request, on Express (the request is Node's) and Fastify (`raw` is Node's). */
 interface HttpRequest {
@@ -12,6 +13,8 @@ interface HttpRequest {
   raw?: { rawHeaders: string[] };
   [PRINCIPAL_PROPERTY]?: unknown;
 }
+
+type HttpArgumentsHost = ReturnType<ExecutionContext['switchToHttp']>;
 
 /** Express's `res.header()` and Fastify's `reply.header()`; Node's `setHeader()` otherwise. */
 interface HttpResponse {
@@ -39,7 +42,7 @@ export class GatehouseGuard implements CanActivate {
     private readonly verifier: GatehouseVerifier,
   ) {}
 
-  async canActivate(context: ExecutionContext): Promise<boolean> {
+  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     const access = this.accessOf(context);
     if (access.kind === 'public') return true;
     if (access.kind === 'undeclared') throw new ForbiddenException(UNDECLARED_ROUTE_MESSAGE);
@@ -48,22 +51,13 @@ export class GatehouseGuard implements CanActivate {
     const http = context.switchToHttp();
     const request = http.getRequest<HttpRequest>();
     const authorization = request.headers.authorization;
-    const rawHeaders = request.raw?.rawHeaders ?? request.rawHeaders;
-    const outcome = await this.verifier.verifyAuthorization(
+    const outcome = this.verifier.authorizeRoute(
       typeof authorization === 'string' ? authorization : undefined,
       access.expectations,
-      rawHeaders,
+      request.raw?.rawHeaders ?? request.rawHeaders,
     );
-    if (outcome instanceof GatehouseRefusal) {
-      const response = http.getResponse<HttpResponse>();
-      for (const [name, value] of Object.entries(outcome.headers(access.resourceMetadataUrl))) {
-        if (typeof response.header === 'function') response.header(name, value);
-        else response.setHeader?.(name, value);
-      }
-      throw new HttpException(outcome.body, outcome.status);
-    }
-    request[PRINCIPAL_PROPERTY] = outcome;
-    return true;
+    // A token seen before is answered at once; a first verification (or introspection) is awaited.
+    return outcome instanceof Promise ? outcome.then((settled) => admit(http, access, settled)) : admit(http, access, outcome);
   }
 
   private accessOf(context: ExecutionContext): RouteAccess {
@@ -72,4 +66,22 @@ export class GatehouseGuard implements CanActivate {
     if (access === undefined) this.routes.set(handler, (access = resolveRouteAccess(handler, context.getClass(), this.options)));
     return access;
   }
+}
+
+/** Lets the request through with its principal, or answers the refusal as Gatehouse does (status, body, challenge). */
+function admit(
+  http: HttpArgumentsHost,
+  access: RouteAccess & { kind: 'guarded' },
+  outcome: Readonly<GatehousePrincipal> | GatehouseRefusal,
+): true {
+  if (outcome instanceof GatehouseRefusal) {
+    const response = http.getResponse<HttpResponse>();
+    for (const [name, value] of Object.entries(outcome.headers(access.resourceMetadataUrl))) {
+      if (typeof response.header === 'function') response.header(name, value);
+      else response.setHeader?.(name, value);
+    }
+    throw new HttpException(outcome.body, outcome.status);
+  }
+  http.getRequest<HttpRequest>()[PRINCIPAL_PROPERTY] = outcome;
+  return true;
 }

@@ -33,6 +33,8 @@ interface VerifiedToken {
   readonly resources: readonly string[];
   /** The principal, less the route-dependent `audiences`. */
   readonly principal: Readonly<Omit<GatehousePrincipal, 'audiences'>>;
+  /** What the token gets on each guarded route it came to again (keyed by the route's lasting expectations). */
+  routes?: Map<VerificationExpectations, Readonly<GatehousePrincipal> | GatehouseRefusal>;
 }
 
 /** The key set could not be fetched (as opposed to a token whose key is not in it). */
@@ -98,28 +100,58 @@ export class GatehouseVerifier {
     authorization: string | undefined,
     expectations: VerificationExpectations,
     rawHeaders?: readonly string[],
-  ): Promise<GatehousePrincipal | GatehouseRefusal> {
-    if (authorization === undefined || authorization === '') return Promise.resolve(REFUSALS.missing);
-    const match = BEARER.exec(authorization);
-    if (match === null) return Promise.resolve(REFUSALS.format);
-    if (rawHeaders !== undefined && hasSeveralAuthorizations(rawHeaders)) return Promise.resolve(REFUSALS.duplicate);
-    return this.verify(match[1], expectations);
+  ): Promise<Readonly<GatehousePrincipal> | GatehouseRefusal> {
+    const token = bearerToken(authorization, rawHeaders);
+    return token instanceof GatehouseRefusal ? Promise.resolve(token) : this.verify(token, expectations);
+  }
+
+  /**
+   * The guard's check of a route's request: as `verifyAuthorization`, but answered without a
+   * promise for a token verified before (unless introspection must be asked), and remembered
+   * per route while the token stays cached. `expectations` must be the route's own lasting
+   * object (`RouteAccess`), not one made per request.
+   */
+  authorizeRoute(
+    authorization: string | undefined,
+    expectations: VerificationExpectations,
+    rawHeaders?: readonly string[],
+  ): Readonly<GatehousePrincipal> | GatehouseRefusal | Promise<Readonly<GatehousePrincipal> | GatehouseRefusal> {
+    const token = bearerToken(authorization, rawHeaders);
+    if (token instanceof GatehouseRefusal) return token;
+    const verified = this.cached(token);
+    if (verified === undefined) return this.verify(token, expectations);
+    if (verified instanceof GatehouseRefusal) return verified;
+    let outcome = verified.routes?.get(expectations);
+    if (outcome === undefined) (verified.routes ??= new Map()).set(expectations, (outcome = this.fit(verified, expectations)));
+    return outcome instanceof GatehouseRefusal || this.introspection === undefined ? outcome : this.stillActive(token, verified, outcome);
   }
 
   /** The principal of a Gatehouse access token that fits the expectations, or why it is refused. */
-  async verify(token: string, expectations: VerificationExpectations): Promise<GatehousePrincipal | GatehouseRefusal> {
+  async verify(token: string, expectations: VerificationExpectations): Promise<Readonly<GatehousePrincipal> | GatehouseRefusal> {
     const verified = this.cached(token) ?? (await this.verifyToken(token));
     if (verified instanceof GatehouseRefusal) return verified;
+    const outcome = this.fit(verified, expectations);
+    return outcome instanceof GatehouseRefusal || this.introspection === undefined ? outcome : this.stillActive(token, verified, outcome);
+  }
+
+  /** The principal a verified token has on a route, or why the route refuses it: its surfaces, then its resource. */
+  private fit(verified: VerifiedToken, expectations: VerificationExpectations): Readonly<GatehousePrincipal> | GatehouseRefusal {
     const audiences = verified.surfaces.filter((surface) => expectations.audiences.includes(surface));
     if (audiences.length === 0) return this.audienceRefusal(expectations.audiences);
     const resource = expectations.resource === undefined ? this.options.resource : (expectations.resource ?? undefined);
     if (resource !== undefined && !verified.resources.includes(resource)) return this.resourceRefusal(resource);
-    if (this.introspection !== undefined) {
-      const active = await this.introspection.isActive(token, verified.exp);
-      if (active === INTROSPECTION_UNAVAILABLE) return REFUSALS.unavailable;
-      if (!active) return REFUSALS.invalid;
-    }
-    return { ...verified.principal, audiences };
+    return Object.freeze({ ...verified.principal, audiences });
+  }
+
+  /** The principal, if Gatehouse still holds the token active (introspection, answers cached). */
+  private async stillActive(
+    token: string,
+    verified: VerifiedToken,
+    principal: Readonly<GatehousePrincipal>,
+  ): Promise<Readonly<GatehousePrincipal> | GatehouseRefusal> {
+    const active = await this.introspection!.isActive(token, verified.exp);
+    if (active === INTROSPECTION_UNAVAILABLE) return REFUSALS.unavailable;
+    return active ? principal : REFUSALS.invalid;
   }
 
   /** A token verified before and not expired since; `expired` is answered from the cache too. */
@@ -234,6 +266,19 @@ function isActor(value: unknown, depth = 0): value is Actor {
   if (typeof value !== 'object' || value === null || depth > 8) return false;
   const { sub, act } = value as { sub?: unknown; act?: unknown };
   return typeof sub === 'string' && (act === undefined || isActor(act, depth + 1));
+}
+
+/**
+ * The token of an `Authorization` header value (`Bearer <token>`), or why there is none.
+ * `rawHeaders` (Node's `IncomingMessage.rawHeaders`), when given, lets it refuse a request with
+ * several `Authorization` headers, of which Node keeps only the first.
+ */
+function bearerToken(authorization: string | undefined, rawHeaders: readonly string[] | undefined): string | GatehouseRefusal {
+  if (authorization === undefined || authorization === '') return REFUSALS.missing;
+  const match = BEARER.exec(authorization);
+  if (match === null) return REFUSALS.format;
+  if (rawHeaders !== undefined && hasSeveralAuthorizations(rawHeaders)) return REFUSALS.duplicate;
+  return match[1];
 }
 
 /** Whether the request carried more than one Authorization header (Node's `headers` keeps the first only). */

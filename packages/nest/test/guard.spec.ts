@@ -267,6 +267,21 @@ describe.each(PLATFORMS)('the guard on %s', (platform) => {
     );
   });
 
+  it('answers a token seen before on each route as on its first request: its principal there, or that route’s refusal', async () => {
+    const token = await accessToken({ claims: { sub: 'user-2', aud: ['web', MCP_RESOURCE] } });
+    const first = await call(`${app.url}/app/profile`, `Bearer ${token}`);
+    expect(first.body).toMatchObject({ subject: 'user-2', audiences: ['web'] });
+    for (let i = 0; i < 2; i++) {
+      expect(await call(`${app.url}/app/profile`, `Bearer ${token}`)).toEqual(first);
+      expect((await call(`${app.url}/app/api-only`, `Bearer ${token}`)).body).toEqual(
+        refusal(403, 'Forbidden', 'Invalid audience: this route accepts api'),
+      );
+      expect((await call(`${app.url}/mcp`, `Bearer ${token}`, 'POST')).body).toEqual(
+        refusal(403, 'Forbidden', 'Invalid audience: this route accepts mcp'),
+      );
+    }
+  });
+
   it('names the resource metadata in every challenge of an mcp route', async () => {
     expect(await call(`${app.url}/mcp`, undefined, 'POST')).toEqual({
       status: 401,

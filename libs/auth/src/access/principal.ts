@@ -40,25 +40,26 @@ export type AnyPrincipal = Principal | ClientPrincipal;
 /** A request past the guard on a route that acts for a user; one that accepts clients holds an `AnyPrincipal`. */
 export type AuthenticatedRequest = FastifyRequest & { principal: Principal };
 
+const NO_RESOURCES: readonly string[] = Object.freeze([]);
+
 /**
- * The principal of a verified token, seen by a route that accepts these of its audiences.
- * Built per request from the (cached) claims: a handful of property reads.
+ * The principal of a verified token, seen by a route that accepts these of its audiences: a
+ * handful of property reads, made once per token and route (`RequestAuthenticator`).
  */
 export function principalOf(claims: Readonly<TokenClaims>, audiences: readonly Audience[]): AnyPrincipal {
-  const base: PrincipalBase = {
+  const isClient = claims.sub.startsWith(CLIENT_SUBJECT_PREFIX);
+  const fields = {
     sessionId: claims.sid,
     audiences,
-    resources: claims.aud.length === audiences.length ? [] : claims.aud.filter((entry) => !isSurface(entry)),
-    clientId: claims.client_id,
+    resources: claims.aud.length === audiences.length ? NO_RESOURCES : claims.aud.filter((entry) => !isSurface(entry)),
     workspace: claims.workspace_id === undefined ? undefined : { id: claims.workspace_id, role: claims.workspace_role! },
     actor: claims.act,
     scopes: claims.scope === undefined ? undefined : claims.scope.split(' ').filter((scope) => scope !== ''),
     claims,
   };
-  if (claims.sub.startsWith(CLIENT_SUBJECT_PREFIX)) {
-    return { ...base, kind: 'client', clientId: claims.sub.slice(CLIENT_SUBJECT_PREFIX.length) };
-  }
-  return { ...base, kind: 'user', userId: claims.sub };
+  return isClient
+    ? { kind: 'client', ...fields, clientId: claims.sub.slice(CLIENT_SUBJECT_PREFIX.length) }
+    : { kind: 'user', ...fields, clientId: claims.client_id, userId: claims.sub };
 }
 
 /**

@@ -38,6 +38,9 @@ export function decisionOf(request: FastifyRequest): AccessDecision | undefined 
  */
 @Injectable()
 export class RequestAuthenticator {
+  /** The decisions on cached claims, per route: gone with the claims once the verified-token cache drops them. */
+  private readonly decisions = new WeakMap<Readonly<TokenClaims>, Map<RouteAccess, AccessDecision>>();
+
   constructor(
     private readonly verifier: AccessTokenVerifier,
     private readonly revoked: RevokedSessions,
@@ -53,24 +56,35 @@ export class RequestAuthenticator {
     if (hasSeveralAuthorizations(request.raw.rawHeaders)) return this.refuse(request, 'duplicate');
     const token = match[1];
     const cached = this.verifier.cached(token);
-    if (cached !== undefined) return this.admit(request, access, cached);
-    return this.verifier.verify(token).then((verified) => this.admit(request, access, verified));
+    if (cached !== undefined) return this.admit(request, access, cached, true);
+    return this.verifier.verify(token).then((verified) => this.admit(request, access, verified, false));
   }
 
+  /**
+   * Revocation is checked on every request; what follows from the claims and the route alone
+   * (the audiences, the principal) is remembered for a token seen before (`seenBefore`), as
+   * long as the verified-token cache keeps its claims, so that a cache hit builds nothing.
+   */
   private admit(
     request: FastifyRequest,
     access: RouteAccess & { public: false },
     claims: Readonly<TokenClaims> | TokenRejection | 'expired',
+    seenBefore: boolean,
   ): AccessDecision {
     if (typeof claims === 'string') return this.refuse(request, claims);
     if (this.revoked.revokes(claims)) return this.refuse(request, 'revoked');
-    // Resource URIs in `aud` never match: routes are reached by surface.
-    const audiences = claims.aud.filter((audience): audience is Audience => access.audiences.has(audience as Audience));
-    if (audiences.length === 0) return this.refuse(request, 'audience');
-    const principal = principalOf(claims, audiences);
-    if (principal.kind === 'client' && !access.clients) return this.refuse(request, 'client');
-    (request as FastifyRequest & { principal: AnyPrincipal }).principal = principal;
-    return this.record(request, { allowed: true, principal });
+    const decision = seenBefore ? this.rememberedDecision(claims, access) : decideByClaims(claims, access);
+    if (!decision.allowed) return this.refuse(request, decision.refusal);
+    (request as FastifyRequest & { principal: AnyPrincipal }).principal = decision.principal!;
+    return this.record(request, decision);
+  }
+
+  private rememberedDecision(claims: Readonly<TokenClaims>, access: RouteAccess & { public: false }): AccessDecision {
+    let byRoute = this.decisions.get(claims);
+    if (byRoute === undefined) this.decisions.set(claims, (byRoute = new Map<RouteAccess, AccessDecision>()));
+    let decision = byRoute.get(access);
+    if (decision === undefined) byRoute.set(access, (decision = decideByClaims(claims, access)));
+    return decision;
   }
 
   private refuse(request: FastifyRequest, refusal: TokenRefusal): AccessDecision {
@@ -82,6 +96,19 @@ export class RequestAuthenticator {
     (request as DecidedRequest)[DECISION] = decision;
     return decision;
   }
+}
+
+/**
+ * What the claims alone decide on a route: its audiences among the token's (resource URIs in
+ * `aud` never match: routes are reached by surface), then whether it takes a client's own
+ * token. A decision to let through carries the principal, frozen: it may be shared by requests.
+ */
+function decideByClaims(claims: Readonly<TokenClaims>, access: RouteAccess & { public: false }): AccessDecision {
+  const audiences = claims.aud.filter((audience): audience is Audience => access.audiences.has(audience as Audience));
+  if (audiences.length === 0) return REFUSED.audience;
+  const principal = principalOf(claims, Object.freeze(audiences));
+  if (principal.kind === 'client' && !access.clients) return REFUSED.client;
+  return Object.freeze({ allowed: true, principal: Object.freeze(principal) });
 }
 
 /** Whether the request carried more than one Authorization header (Node's `headers` keeps the first only). */
