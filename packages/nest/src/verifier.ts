@@ -42,6 +42,7 @@ class KeySetUnavailable extends Error {}
 
 type KeyResolver = JWTVerifyGetKey;
 
+const BEARER_PREFIX = 'Bearer ';
 const BEARER = /^Bearer +([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*)$/i;
 
 /**
@@ -116,14 +117,19 @@ export class GatehouseVerifier {
     expectations: VerificationExpectations,
     rawHeaders?: readonly string[],
   ): Readonly<GatehousePrincipal> | GatehouseRefusal | Promise<Readonly<GatehousePrincipal> | GatehouseRefusal> {
-    const token = bearerToken(authorization, rawHeaders);
-    if (token instanceof GatehouseRefusal) return token;
-    const verified = this.cached(token);
-    if (verified === undefined) return this.verify(token, expectations);
+    // A cached token passed the format check when it was verified, so a header sending it as
+    // `Bearer <token>` is looked up before the check; any other header gets the check first.
+    const sent = authorization?.startsWith(BEARER_PREFIX) === true ? authorization.slice(BEARER_PREFIX.length) : undefined;
+    const verified = sent === undefined ? undefined : this.cached(sent);
+    if (sent === undefined || verified === undefined) {
+      const token = bearerToken(authorization, rawHeaders);
+      return token instanceof GatehouseRefusal ? token : this.verify(token, expectations);
+    }
+    if (rawHeaders !== undefined && hasSeveralAuthorizations(rawHeaders)) return REFUSALS.duplicate;
     if (verified instanceof GatehouseRefusal) return verified;
     let outcome = verified.routes?.get(expectations);
     if (outcome === undefined) (verified.routes ??= new Map()).set(expectations, (outcome = this.fit(verified, expectations)));
-    return outcome instanceof GatehouseRefusal || this.introspection === undefined ? outcome : this.stillActive(token, verified, outcome);
+    return outcome instanceof GatehouseRefusal || this.introspection === undefined ? outcome : this.stillActive(sent, verified, outcome);
   }
 
   /** The principal of a Gatehouse access token that fits the expectations, or why it is refused. */

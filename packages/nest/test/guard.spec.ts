@@ -92,28 +92,42 @@ describe.each(PLATFORMS)('the guard on %s', (platform) => {
     },
   );
 
-  it('refuses a request with two Authorization headers with 400 invalid_request', async () => {
-    const token = await accessToken();
-    const answer = await new Promise<{ status: number; challenge: string | undefined; body: unknown }>((resolve, reject) => {
-      const outgoing = httpRequest(
-        `${app.url}/app/profile`,
-        { headers: { Authorization: [`Bearer ${token}`, `Bearer ${token}`] } },
-        (incoming) => {
-          let text = '';
-          incoming.on('data', (chunk: Buffer) => (text += chunk.toString()));
-          incoming.on('end', () =>
-            resolve({ status: incoming.statusCode!, challenge: incoming.headers['www-authenticate'], body: JSON.parse(text) }),
-          );
-        },
-      );
-      outgoing.on('error', reject);
-      outgoing.end();
-    });
-    expect(answer).toEqual({
+  it('refuses a request with two Authorization headers with 400 invalid_request, whether its token was verified before or not', async () => {
+    const twice = (token: string) =>
+      new Promise<{ status: number; challenge: string | undefined; body: unknown }>((resolve, reject) => {
+        const outgoing = httpRequest(
+          `${app.url}/app/profile`,
+          { headers: { Authorization: [`Bearer ${token}`, `Bearer ${token}`] } },
+          (incoming) => {
+            let text = '';
+            incoming.on('data', (chunk: Buffer) => (text += chunk.toString()));
+            incoming.on('end', () =>
+              resolve({ status: incoming.statusCode!, challenge: incoming.headers['www-authenticate'], body: JSON.parse(text) }),
+            );
+          },
+        );
+        outgoing.on('error', reject);
+        outgoing.end();
+      });
+    const refused = {
       status: 400,
       challenge: challenge('invalid_request', 'Multiple Authorization headers'),
       body: refusal(400, 'Bad Request', 'Multiple Authorization headers'),
-    });
+    };
+    expect(await twice(await accessToken())).toEqual(refused);
+    const cached = await accessToken();
+    expect((await call(`${app.url}/app/profile`, `Bearer ${cached}`)).status).toBe(200);
+    expect(await twice(cached)).toEqual(refused);
+  });
+
+  it('checks the header around a token verified before as around any other', async () => {
+    const token = await accessToken();
+    expect((await call(`${app.url}/app/profile`, `Bearer ${token}`)).status).toBe(200);
+    const message = 'Invalid Authorization header format. Use: Bearer <token>';
+    for (const header of [`Bearer ${token}.`, `Bearer ${token} x`, `Token ${token}`]) {
+      expect((await call(`${app.url}/app/profile`, header)).body).toEqual(refusal(401, 'Unauthorized', message));
+    }
+    for (const header of [`bearer ${token}`, `Bearer  ${token}`]) expect((await call(`${app.url}/app/profile`, header)).status).toBe(200);
   });
 
   it('hands the handler the principal of a user token', async () => {

@@ -23,9 +23,13 @@ function route(...audiences: Audience[]): RouteAccess & { public: false } {
 }
 
 /** The decision on a request carrying `token`, settled, with the principal the request was given. */
-async function decide(token: string, access: RouteAccess): Promise<{ decision: AccessDecision; principal: AnyPrincipal | undefined }> {
-  const authorization = `Bearer ${token}`;
-  const request = { headers: { authorization }, raw: { rawHeaders: ['Authorization', authorization] } } as unknown as FastifyRequest;
+async function decide(
+  token: string,
+  access: RouteAccess,
+  authorization = `Bearer ${token}`,
+  rawHeaders = ['Authorization', authorization],
+): Promise<{ decision: AccessDecision; principal: AnyPrincipal | undefined }> {
+  const request = { headers: { authorization }, raw: { rawHeaders } } as unknown as FastifyRequest;
   const decision = await authenticator.decide(request, access);
   return { decision, principal: (request as FastifyRequest & { principal?: AnyPrincipal }).principal };
 }
@@ -66,5 +70,20 @@ describe('RequestAuthenticator', () => {
     expect((await decide(token, apiRoute)).decision.allowed).toBe(true);
     revoked.markRevoked([sessionId]);
     expect((await decide(token, apiRoute)).decision).toEqual({ allowed: false, refusal: 'revoked' });
+  });
+
+  it('checks the header around a token verified before as around any other', async () => {
+    const { token } = stack.tokens.issueAccessToken({ userId: randomUUID(), sessionId: randomUUID(), audiences: ['api'] });
+    expect((await decide(token, apiRoute)).decision.allowed).toBe(true);
+    for (const header of [`Bearer ${token}.`, `Bearer ${token} x`, `Token ${token}`]) {
+      expect((await decide(token, apiRoute, header)).decision).toEqual({ allowed: false, refusal: 'format' });
+    }
+    for (const header of [`bearer ${token}`, `Bearer  ${token}`])
+      expect((await decide(token, apiRoute, header)).decision.allowed).toBe(true);
+    const header = `Bearer ${token}`;
+    expect((await decide(token, apiRoute, header, ['Authorization', header, 'authorization', header])).decision).toEqual({
+      allowed: false,
+      refusal: 'duplicate',
+    });
   });
 });

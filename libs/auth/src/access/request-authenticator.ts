@@ -8,6 +8,7 @@ import type { Audience } from '@app/config';
 import { type AnyPrincipal, principalOf } from './principal.js';
 import type { RouteAccess } from './route-access-table.js';
 
+const BEARER_PREFIX = 'Bearer ';
 const BEARER = /^Bearer +([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*)$/i;
 
 /** The decision on one request: let through (with its principal, when a token was verified), or refused and why. */
@@ -51,13 +52,21 @@ export class RequestAuthenticator {
     if (access.public) return this.record(request, ALLOWED);
     const header = request.headers.authorization;
     if (header === undefined || header === '') return this.refuse(request, 'missing');
-    const match = BEARER.exec(header);
-    if (match === null) return this.refuse(request, 'format');
+    // A token in the verified-token cache passed the format check when it was verified, so a
+    // header sending it as `Bearer <token>` is looked up before the check; any other header
+    // (another spelling of the scheme, anything around the token) gets the check first.
+    const seen = header.startsWith(BEARER_PREFIX) ? this.verifier.cached(header.slice(BEARER_PREFIX.length)) : undefined;
+    if (seen === undefined) {
+      const match = BEARER.exec(header);
+      if (match === null) return this.refuse(request, 'format');
+      if (hasSeveralAuthorizations(request.raw.rawHeaders)) return this.refuse(request, 'duplicate');
+      const token = match[1];
+      const cached = this.verifier.cached(token);
+      if (cached !== undefined) return this.admit(request, access, cached, true);
+      return this.verifier.verify(token).then((verified) => this.admit(request, access, verified, false));
+    }
     if (hasSeveralAuthorizations(request.raw.rawHeaders)) return this.refuse(request, 'duplicate');
-    const token = match[1];
-    const cached = this.verifier.cached(token);
-    if (cached !== undefined) return this.admit(request, access, cached, true);
-    return this.verifier.verify(token).then((verified) => this.admit(request, access, verified, false));
+    return this.admit(request, access, seen, true);
   }
 
   /**
