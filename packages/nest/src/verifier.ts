@@ -12,6 +12,8 @@ export const ACCESS_TOKEN_TYPE = 'at+jwt';
 export const DEFAULT_CLOCK_TOLERANCE_SECONDS = 30;
 export const DEFAULT_ASYMMETRIC_ALGORITHMS = ['RS256', 'ES256', 'EdDSA'];
 const DEFAULT_CACHE_SIZE = 10_000;
+/** Routes whose outcome a cached token keeps: a caller handing `authorizeRoute` new expectations each time cannot grow an entry. */
+const ROUTES_REMEMBERED_PER_TOKEN = 32;
 const WORKSPACE_ROLES: ReadonlySet<string> = new Set(['owner', 'admin', 'member']);
 const CLIENT_SUBJECT_PREFIX = 'client:';
 
@@ -128,7 +130,11 @@ export class GatehouseVerifier {
     if (rawHeaders !== undefined && hasSeveralAuthorizations(rawHeaders)) return REFUSALS.duplicate;
     if (verified instanceof GatehouseRefusal) return verified;
     let outcome = verified.routes?.get(expectations);
-    if (outcome === undefined) (verified.routes ??= new Map()).set(expectations, (outcome = this.fit(verified, expectations)));
+    if (outcome === undefined) {
+      outcome = this.fit(verified, expectations);
+      const routes = (verified.routes ??= new Map());
+      if (routes.size < ROUTES_REMEMBERED_PER_TOKEN) routes.set(expectations, outcome);
+    }
     return outcome instanceof GatehouseRefusal || this.introspection === undefined ? outcome : this.stillActive(sent, verified, outcome);
   }
 

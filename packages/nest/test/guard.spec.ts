@@ -1,7 +1,15 @@
 import { Controller, Get, Post } from '@nestjs/common';
 import { request as httpRequest } from 'node:http';
 import { generateKeyPair } from 'jose';
-import { Audiences, CurrentPrincipal, type GatehousePrincipal, Public, Resource, RouteAccessDeclarationError } from '../src/index.js';
+import {
+  Audiences,
+  CurrentPrincipal,
+  type GatehousePrincipal,
+  GatehouseVerifier,
+  Public,
+  Resource,
+  RouteAccessDeclarationError,
+} from '../src/index.js';
 import { PLATFORMS, startApp, type TestApp } from './support/app.js';
 import { accessToken, defaultClaims, handMadeToken, ISSUER, PREVIOUS_SECRET, SECRET } from './support/tokens.js';
 
@@ -401,5 +409,17 @@ describe('the module options', () => {
     ],
   ])('refuses %p at start-up', async (bad, message) => {
     await expect(startApp('fastify', bad, [OpenController])).rejects.toThrow(message);
+  });
+});
+
+describe('GatehouseVerifier.authorizeRoute', () => {
+  it('answers a cached token right for each new expectations object, however many a caller makes', async () => {
+    const verifier = new GatehouseVerifier({ issuer: ISSUER, secret: SECRET });
+    const token = await accessToken({ claims: { sub: 'user-3', aud: ['api'] } });
+    for (let i = 0; i < 40; i++) {
+      const outcome = await verifier.authorizeRoute(`Bearer ${token}`, { audiences: i % 2 === 0 ? ['api'] : ['web'] });
+      if (i % 2 === 0) expect(outcome).toMatchObject({ subject: 'user-3', audiences: ['api'] });
+      else expect(outcome).toMatchObject({ status: 403 });
+    }
   });
 });
