@@ -46,5 +46,6 @@ export function principalOf(request: object): GatehousePrincipal | undefined {
  * `profile(@CurrentPrincipal() principal: GatehousePrincipal)`. Undefined on a public route.
  */
 export const CurrentPrincipal = createParamDecorator((_data: unknown, context: ExecutionContext): GatehousePrincipal | undefined =>
-  principalOf(context.switchToHttp().getRequest<object>()),
+  // The HTTP request is the context's first argument (what `switchToHttp().getRequest()` answers, without its closures).
+  principalOf(context.getArgByIndex<object>(0)),
 );

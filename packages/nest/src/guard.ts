@@ -14,8 +14,6 @@ interface HttpRequest {
   [PRINCIPAL_PROPERTY]?: unknown;
 }
 
-type HttpArgumentsHost = ReturnType<ExecutionContext['switchToHttp']>;
-
 /** Express's `res.header()` and Fastify's `reply.header()`; Node's `setHeader()` otherwise. */
 interface HttpResponse {
   header?: (name: string, value: string) => unknown;
@@ -48,8 +46,8 @@ export class GatehouseGuard implements CanActivate {
     if (access.kind === 'undeclared') throw new ForbiddenException(UNDECLARED_ROUTE_MESSAGE);
     // Gateways and microservices have no bearer header to read: only their @Public() handlers pass.
     if (context.getType() !== 'http') throw new ForbiddenException('Only HTTP routes can carry a Gatehouse token');
-    const http = context.switchToHttp();
-    const request = http.getRequest<HttpRequest>();
+    // The request and the response by index: `switchToHttp()` adds three closures to the context on every call.
+    const request = context.getArgByIndex<HttpRequest>(0);
     const authorization = request.headers.authorization;
     const outcome = this.verifier.authorizeRoute(
       typeof authorization === 'string' ? authorization : undefined,
@@ -57,7 +55,7 @@ export class GatehouseGuard implements CanActivate {
       request.raw?.rawHeaders ?? request.rawHeaders,
     );
     // A token seen before is answered at once; a first verification (or introspection) is awaited.
-    return outcome instanceof Promise ? outcome.then((settled) => admit(http, access, settled)) : admit(http, access, outcome);
+    return outcome instanceof Promise ? outcome.then((settled) => admit(context, access, settled)) : admit(context, access, outcome);
   }
 
   private accessOf(context: ExecutionContext): RouteAccess {
@@ -70,18 +68,18 @@ export class GatehouseGuard implements CanActivate {
 
 /** Lets the request through with its principal, or answers the refusal as Gatehouse does (status, body, challenge). */
 function admit(
-  http: HttpArgumentsHost,
+  context: ExecutionContext,
   access: RouteAccess & { kind: 'guarded' },
   outcome: Readonly<GatehousePrincipal> | GatehouseRefusal,
 ): true {
   if (outcome instanceof GatehouseRefusal) {
-    const response = http.getResponse<HttpResponse>();
+    const response = context.getArgByIndex<HttpResponse>(1);
     for (const [name, value] of Object.entries(outcome.headers(access.resourceMetadataUrl))) {
       if (typeof response.header === 'function') response.header(name, value);
       else response.setHeader?.(name, value);
     }
     throw new HttpException(outcome.body, outcome.status);
   }
-  http.getRequest<HttpRequest>()[PRINCIPAL_PROPERTY] = outcome;
+  context.getArgByIndex<HttpRequest>(0)[PRINCIPAL_PROPERTY] = outcome;
   return true;
 }
