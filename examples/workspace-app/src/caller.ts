@@ -2,6 +2,14 @@ import type { GatehousePrincipal } from '@gatehouse/nest';
 
 /** What a handler hands on from the verified token: the principal without the token and its raw claims. */
 export function principalView(principal: GatehousePrincipal) {
+  // The kit hands every request of a token it has seen, on the same route, the same frozen
+  // principal: its view is built once.
+  let view = views.get(principal);
+  if (view === undefined) views.set(principal, (view = Object.freeze(viewOf(principal))));
+  return view;
+}
+
+function viewOf(principal: GatehousePrincipal) {
   return {
     kind: principal.kind,
     subject: principal.subject,
@@ -17,6 +25,8 @@ export function principalView(principal: GatehousePrincipal) {
     expires_at: principal.expiresAt.toISOString(),
   };
 }
+
+const views = new WeakMap<GatehousePrincipal, Readonly<ReturnType<typeof viewOf>>>();
 
 const nullableString = { type: ['string', 'null'] } as const;
 const strings = { type: 'array', items: { type: 'string' } } as const;
