@@ -1,4 +1,4 @@
-import { createRemoteJWKSet, errors, jwtVerify } from 'jose';
+import { createRemoteJWKSet, errors, generateKeyPair, jwtVerify, SignJWT } from 'jose';
 import type { Environment } from '@app/config';
 import { fingerprintSecret } from '@app/config';
 import type { RunningPlatform } from '@app/server';
@@ -54,6 +54,25 @@ describe.each(['RS256', 'ES256', 'EdDSA'])('JWT_SIGNING_ALGORITHM=%s', (algorith
     expect(protectedHeader.alg).toBe(algorithm);
     expect(payload.sub).toBe(user.id);
     await expectMe(platform.url, token);
+  });
+
+  it('refuses a forged token: a changed signature or payload, or another key under the published kid', async () => {
+    const { access_token: token } = await signedIn(platform.url);
+    const [header, payload, signature] = token.split('.');
+    const { header: claimsHeader, payload: claims } = decode(token);
+    const otherKey = (await generateKeyPair(algorithm, { crv: algorithm === 'EdDSA' ? 'Ed25519' : undefined })).privateKey;
+    const forgeries = [
+      `${header}.${payload}.${signature.slice(0, -4)}${signature.endsWith('AAAA') ? 'BBBB' : 'AAAA'}`,
+      `${header}.${payload}.`,
+      `${header}.${Buffer.from(JSON.stringify({ ...claims, exp: Number(claims.exp) + 3600 })).toString('base64url')}.${signature}`,
+      await new SignJWT(claims).setProtectedHeader({ alg: algorithm, typ: 'at+jwt', kid: String(claimsHeader.kid) }).sign(otherKey),
+    ];
+    for (const forged of forgeries) {
+      await expectError(await request(platform.url, 'GET', '/auth/me', { token: forged }), 401, 'Invalid token');
+    }
+    // The real token still passes, before and after (nothing of the forgeries was remembered).
+    await expectMe(platform.url, token);
+    await expectError(await request(platform.url, 'GET', '/auth/me', { token: forgeries[0] }), 401, 'Invalid token');
   });
 
   it('serves the JWKS publicly, cacheable for 5 minutes, with public parameters only', async () => {

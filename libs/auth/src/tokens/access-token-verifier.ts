@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { TokenExpiredError } from '@nestjs/jwt';
 import { errors as joseErrors, jwtVerify } from 'jose';
 import { LRUCache } from 'lru-cache';
-import { createHmac } from 'node:crypto';
+import { createHmac, verify as verifySignature } from 'node:crypto';
 import { SecurityConfig } from '@app/config';
 import type { VerificationKey } from './keys/signing-keys.js';
 import { ACCESS_TOKEN_TYPE, checkClaims, CLOCK_SKEW_SECONDS, type TokenClaims, type TokenRejection } from './token-claims.js';
@@ -26,8 +26,9 @@ interface StrategyAttempt {
  * 1. the verified-token cache: a token verified before skips everything but the expiry check;
  * 2. the key its `kid` names (an unknown `kid` makes the instance look in the database again,
  *    at most once a second), whose one algorithm the token's `alg` must be;
- * 3. for an HS256 token, the signature pre-check: one HMAC, compared in constant time, so a
- *    flood of forged tokens costs no JSON decoding of the payload;
+ * 3. for an HS256 or RS256 token, the signature pre-check (`signatureMayHold`): one HMAC or one
+ *    RSA verification, so a flood of forged tokens costs no JSON decoding, no passport and no
+ *    thrown error;
  * 4. the passport-jwt strategy (`JwtAccessStrategy`): the full verification and the claims —
  *    or, for EdDSA, which jsonwebtoken lacks, jose's `jwtVerify` and the same claim checks.
  * Revocation and audience are not this class's: they are checked on every request, cached or not.
@@ -67,7 +68,7 @@ export class AccessTokenVerifier {
     const { kid, alg } = keyHintOf(token);
     const key = this.tokens.verificationKey(kid) ?? (await this.tokens.lookUpVerificationKey(kid));
     if (key === undefined || key.algorithm !== alg) return 'invalid';
-    if (key.algorithm === 'HS256' && !signatureMatches(token, key)) return 'invalid';
+    if (!signatureMayHold(token, key)) return 'invalid';
     const outcome = key.algorithm === 'EdDSA' ? await this.verifyEdDsa(token, key) : await this.runStrategy(token);
     if (typeof outcome === 'string') return outcome;
     // In an asymmetric mode the secret signs refresh tokens only: an HS256 access token issued since the change is forged.
@@ -112,15 +113,45 @@ export class AccessTokenVerifier {
 }
 
 /**
- * Whether an HS256 token's signature is right: one HMAC with its key, its base64url form
- * compared with the token's in constant time. A token failing it is refused without decoding
- * anything more; one passing it still goes through the full verification.
+ * The signature pre-check, for the algorithms whose check is cheap next to the full
+ * verification: false when the token's signature is wrong, and the token is refused without
+ * decoding anything more; true when it holds (or the algorithm has no pre-check), and the token
+ * still goes through the full verification.
+ * - HS256: one HMAC (~2–9 µs), against jsonwebtoken's decode and signature under passport.
+ * - RS256: one RSA public-key verification (~22 µs raw), against ~55 µs through jsonwebtoken
+ *   and its thrown error. Measured in one server, with and without it, against its public
+ *   route: forged tokens 0.38 → 0.59 of its rate, first verifications of valid ones 0.46 → 0.40.
+ * - ES256 and EdDSA: none. Their verification (60–110 µs) is most of a forged token's cost
+ *   either way, and doing it twice for every new valid token costs more than it saves (ES256,
+ *   measured the same way: forged tokens 0.32 → 0.42, first verifications 0.36 → 0.27).
  */
-function signatureMatches(token: string, key: VerificationKey): boolean {
+function signatureMayHold(token: string, key: VerificationKey): boolean {
+  if (key.algorithm !== 'HS256' && key.algorithm !== 'RS256') return true;
   const signatureStart = token.lastIndexOf('.');
   if (signatureStart <= 0) return false;
+  if (key.algorithm === 'RS256') return rsaSignatureHolds(token, signatureStart, key);
+  // Like jws (which compares the base64url strings, too), a non-canonical encoding of the right signature is refused.
   const expected = createHmac('sha256', key.key).update(token.slice(0, signatureStart)).digest('base64url');
   return equalInConstantTime(expected, token, signatureStart + 1);
+}
+
+/**
+ * RS256 (RSASSA-PKCS1-v1_5 with SHA-256) over the token's signing input, as jwa checks it: the
+ * same bytes (the base64url signature decoded as jwa's base64 decoding does, the input as UTF-8),
+ * so the pre-check refuses nothing the full verification would accept. An error from OpenSSL
+ * leaves the decision to the full verification.
+ */
+function rsaSignatureHolds(token: string, signatureStart: number, key: VerificationKey): boolean {
+  try {
+    return verifySignature(
+      'sha256',
+      Buffer.from(token.slice(0, signatureStart)),
+      key.key,
+      Buffer.from(token.slice(signatureStart + 1), 'base64url'),
+    );
+  } catch {
+    return true;
+  }
 }
 
 /** What a strategy failure means for the client, told by the error's type. */
@@ -130,11 +161,7 @@ function rejectionOf(info: unknown): TokenRejection {
   return info instanceof TokenExpiredError ? 'expired' : 'invalid';
 }
 
-/**
- * Whether `text` holds `expected` from `offset` to its end, in time that depends only on the
- * lengths. Like jws (which compares the base64url strings, too), a non-canonical encoding of
- * the right signature is refused.
- */
+/** Whether `text` holds `expected` from `offset` to its end, in time that depends only on the lengths. */
 function equalInConstantTime(expected: string, text: string, offset: number): boolean {
   if (text.length - offset !== expected.length) return false;
   let difference = 0;
