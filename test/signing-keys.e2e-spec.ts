@@ -70,7 +70,7 @@ describe.each(['RS256', 'ES256', 'EdDSA'])('JWT_SIGNING_ALGORITHM=%s', (algorith
     for (const forged of forgeries) {
       await expectError(await request(platform.url, 'GET', '/auth/me', { token: forged }), 401, 'Invalid token');
     }
-    // The real token still passes, before and after (nothing of the forgeries was remembered).
+    // The real token still passes after them, and a forgery is refused again (nothing of them was remembered).
     await expectMe(platform.url, token);
     await expectError(await request(platform.url, 'GET', '/auth/me', { token: forgeries[0] }), 401, 'Invalid token');
   });
