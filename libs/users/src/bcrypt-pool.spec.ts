@@ -59,6 +59,16 @@ describe('BcryptPool', () => {
     expect(refused[0]).toMatchObject({ kind: 'unavailable', headers: { 'Retry-After': '1' } });
   });
 
+  it('stops right after its first hash, while its other threads still load bcrypt, without aborting the process', async () => {
+    // A CLI command (gatehouse user create) hashes once and stops. Terminating a thread that was
+    // still loading bcrypt's native module aborted the whole process ('Napi::Error').
+    for (let round = 0; round < 8; round++) {
+      const brief = new BcryptPool({ threads: 4 });
+      expect(await brief.hash('a long enough password', 4)).toMatch(/^\$2b\$04\$/);
+      await brief.onApplicationShutdown();
+    }
+  });
+
   it('refuses work once stopped, instead of queueing it for threads that are gone', async () => {
     const stopped = new BcryptPool({ threads: 1 });
     expect(await stopped.compare('a password', hash)).toBe(true);

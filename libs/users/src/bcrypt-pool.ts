@@ -15,7 +15,10 @@ const { setPriority } = require('node:os');
 const bcrypt = require(workerData.bcryptPath);
 // On Linux the nice value belongs to the thread: this lowers only this worker's priority.
 try { setPriority(0, workerData.niceness); } catch {}
-parentPort.on('message', ({ id, operation, password, saltOrHash }) => {
+parentPort.on('message', (message) => {
+  // Asked to stop: the port closes and the thread ends by itself, after the task it was on.
+  if (message === 'stop') return parentPort.close();
+  const { id, operation, password, saltOrHash } = message;
   try {
     const result = operation === 'hash' ? bcrypt.hashSync(password, saltOrHash) : bcrypt.compareSync(password, saltOrHash);
     parentPort.postMessage({ id, result });
@@ -24,6 +27,12 @@ parentPort.on('message', ({ id, operation, password, saltOrHash }) => {
   }
 });
 `;
+
+/**
+ * How long a stopping thread may take to end by itself (a hash it was on, at the highest
+ * BCRYPT_COST, or bcrypt still loading) before it is terminated.
+ */
+const STOP_TIMEOUT_MS = 10_000;
 
 /** 503 with `Retry-After`: the hashing queue is full. */
 export class PasswordHashingBusy extends DomainError {
@@ -68,6 +77,7 @@ interface Task {
 
 interface Slot {
   worker: Worker;
+  exited: boolean;
   busy: Task | undefined;
   /** When the busy task was handed to the thread (performance.now()). */
   startedAt: number;
@@ -103,7 +113,7 @@ export class BcryptPool implements OnApplicationShutdown {
     for (let i = 0; i < this.threads; i++) {
       const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { bcryptPath, niceness: BCRYPT_THREAD_NICENESS } });
       worker.unref();
-      const slot: Slot = { worker, busy: undefined, startedAt: 0 };
+      const slot: Slot = { worker, exited: false, busy: undefined, startedAt: 0 };
       worker.on('message', (message: { id: number; result?: string | boolean; error?: string }) => {
         const task = slot.busy!;
         slot.busy = undefined;
@@ -118,6 +128,7 @@ export class BcryptPool implements OnApplicationShutdown {
       });
       // A worker that ends (terminated at shutdown, or crashed) leaves no task waiting for it.
       worker.on('exit', () => {
+        slot.exited = true;
         slot.busy?.reject(new HashingStopped());
         slot.busy = undefined;
       });
@@ -137,6 +148,9 @@ export class BcryptPool implements OnApplicationShutdown {
   /**
    * Nest calls this after the HTTP server has finished its in-flight requests (and their
    * hashing): the workers stop, and anything still asked of the pool is refused, never left waiting.
+   * Each thread is asked to end and ends by itself: terminating one while it still loads bcrypt's
+   * native module (a short CLI command ends that soon after the pool starts) aborted the process
+   * with `terminate called after throwing an instance of 'Napi::Error'`.
    */
   async onApplicationShutdown(): Promise<void> {
     this.stopped = true;
@@ -144,7 +158,7 @@ export class BcryptPool implements OnApplicationShutdown {
       task.release();
       task.reject(new HashingStopped());
     }
-    await Promise.all(this.workers.map(({ worker }) => worker.terminate()));
+    await Promise.all(this.workers.map((slot) => stopThread(slot)));
   }
 
   private run(
@@ -190,4 +204,19 @@ export class BcryptPool implements OnApplicationShutdown {
       slot.worker.postMessage({ id: task.id, operation: task.operation, password: task.password, saltOrHash: task.saltOrHash });
     }
   }
+}
+
+/** Asks a worker thread to end, and terminates it if it has not within STOP_TIMEOUT_MS. */
+function stopThread(slot: Slot): Promise<void> {
+  if (slot.exited) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      void slot.worker.terminate().then(() => resolve());
+    }, STOP_TIMEOUT_MS);
+    slot.worker.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    slot.worker.postMessage('stop');
+  });
 }
