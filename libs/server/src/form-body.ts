@@ -16,7 +16,9 @@ export const FORM_MESSAGES = {
  * and `resource`) as the list of its values. In an object without a prototype, so that no
  * parameter name (`__proto__`, `constructor`) means anything but itself. Refused: more than
  * MAX_FORM_PARAMETERS parameters (counted before anything is decoded), and a name or value
- * holding NUL. Percent-decoding yields well-formed Unicode (malformed UTF-8 becomes U+FFFD).
+ * holding NUL. Decoded as the WHATWG URL standard's `application/x-www-form-urlencoded` parser
+ * (`URLSearchParams`) decodes: percent-decoding yields well-formed Unicode (malformed UTF-8
+ * becomes U+FFFD).
  */
 export function parseForm(text: string): Record<string, string | string[]> {
   let separators = 0;
@@ -24,7 +26,7 @@ export function parseForm(text: string): Record<string, string | string[]> {
     if (++separators >= MAX_FORM_PARAMETERS) throw new DomainError('invalid', FORM_MESSAGES.tooMany);
   }
   const parameters = Object.create(null) as Record<string, string | string[]>;
-  for (const [name, value] of new URLSearchParams(text)) {
+  const add = (name: string, value: string): void => {
     if (name.includes('\0') || value.includes('\0')) {
       throw new DomainError('invalid', `${name.includes('\0') ? 'a parameter name' : name} ${FORM_MESSAGES.nul}`);
     }
@@ -32,6 +34,27 @@ export function parseForm(text: string): Record<string, string | string[]> {
     if (existing === undefined) parameters[name] = value;
     else if (typeof existing === 'string') parameters[name] = [existing, value];
     else existing.push(value);
+  };
+  // Pair by pair, as URLSearchParams splits them. A pair with neither `%` nor `+` decodes to
+  // itself (the body is a well-formed string: its bytes were decoded as UTF-8), so it is sliced
+  // as it is; only the others are decoded, by URLSearchParams. OAuth bodies are mostly tokens and
+  // ids (base64url, UUIDs): this spares their decoding, ~4 µs for an access token. (As
+  // URLSearchParams does, a leading `?` is dropped; the `&` put before a pair handed to it keeps
+  // it from dropping one of the pair's own.)
+  for (let start = text.startsWith('?') ? 1 : 0; start < text.length;) {
+    let end = text.indexOf('&', start);
+    if (end === -1) end = text.length;
+    if (end > start) {
+      const pair = text.slice(start, end);
+      if (pair.includes('%') || pair.includes('+')) {
+        for (const [name, value] of new URLSearchParams(`&${pair}`)) add(name, value);
+      } else {
+        const equals = pair.indexOf('=');
+        if (equals === -1) add(pair, '');
+        else add(pair.slice(0, equals), pair.slice(equals + 1));
+      }
+    }
+    start = end + 1;
   }
   return parameters;
 }
