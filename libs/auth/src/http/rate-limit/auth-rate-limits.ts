@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { LRUCache } from 'lru-cache';
 import { createHash } from 'node:crypto';
 import { type RateLimiterAbstract, RateLimiterRes } from 'rate-limiter-flexible';
 import { RateLimitConfig } from '@app/config';
@@ -58,6 +59,12 @@ export class AuthRateLimits {
   private readonly pairTurns: RateLimiterAbstract;
   private readonly accountFailures: RateLimiterAbstract;
   private readonly maxFailures: number;
+  /**
+   * The hashed ids of the clients that authenticated lately (`checkClient`): introspection
+   * authenticates its caller on every request, and a SHA-256 costs it ~3–6 µs. Any id may come
+   * in (it is checked after): the cache holds the last thousand of at most 64 characters.
+   */
+  private readonly clientAccounts = new LRUCache<string, string>({ max: 1_000 });
 
   constructor(
     limits: RateLimitConfig,
@@ -142,7 +149,13 @@ export class AuthRateLimits {
    * a resource server introspecting on every request is never slowed or refused by it.
    */
   async checkClient(clientId: string, address: string): Promise<ClientAttempt> {
-    const key = `client:${hashAccount(clientId.toLowerCase())}:${rateLimitKey(address)}`;
+    let account = this.clientAccounts.get(clientId);
+    if (account === undefined) {
+      account = hashAccount(clientId.toLowerCase());
+      // Client ids are UUIDs (36 characters): anything much longer is hashed each time, never kept.
+      if (clientId.length <= 64) this.clientAccounts.set(clientId, account);
+    }
+    const key = `client:${account}:${rateLimitKey(address)}`;
     const failures = await this.pairFailures.get(key);
     if (failures !== null && failures.consumedPoints >= this.maxFailures) {
       this.metrics.rateLimitRejected('account_address');
